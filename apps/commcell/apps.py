@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CommcellConfig(AppConfig):
+    name = "apps.commcell"
+    label = "commcell"
+    verbose_name = "CommCells and collection"

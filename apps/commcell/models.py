@@ -1,0 +1,293 @@
+"""CommServe connections, collection runs and the inventory collected from them.
+
+Every inventory row carries the CommCell and the id the CommServe gave it (`cv_id`), so
+one installation can hold several CommCells whose ids overlap.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.core import crypto
+
+
+class CommCell(models.Model):
+    class AuthType(models.TextChoices):
+        PASSWORD = "password", "User name and password"
+        TOKEN = "token", "QSDK auth token"
+
+    name = models.CharField(max_length=100, unique=True)
+    base_url = models.URLField(
+        max_length=300,
+        help_text="REST base URL, for example https://commserve.example.com/webconsole/api",
+    )
+    auth_type = models.CharField(
+        max_length=16, choices=AuthType.choices, default=AuthType.PASSWORD
+    )
+    username = models.CharField(max_length=150, blank=True)
+    # Fernet ciphertext of the password or token; read it through `secret`.
+    secret_encrypted = models.TextField(blank=True, editable=False)
+    verify_tls = models.BooleanField(
+        default=True, help_text="Check the CommServe's TLS certificate."
+    )
+    ca_bundle = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Path to a CA bundle file for a private certificate authority.",
+    )
+    timeout_seconds = models.PositiveIntegerField(
+        default=60, help_text="Read timeout of one REST request, in seconds."
+    )
+    page_size = models.PositiveIntegerField(
+        default=1000, help_text="Jobs requested per page."
+    )
+    initial_job_days = models.PositiveIntegerField(
+        default=90, help_text="Days of job history the first collection reads."
+    )
+    job_overlap_hours = models.PositiveIntegerField(
+        default=48,
+        help_text="Hours before the previous collection that later collections read "
+        "again, so jobs that were still running are updated.",
+    )
+    collection_interval_minutes = models.PositiveIntegerField(
+        default=60, help_text="Minutes between scheduled collections; 0 turns them off."
+    )
+    enabled = models.BooleanField(default=True)
+
+    commserve_name = models.CharField(max_length=150, blank=True, editable=False)
+    commserve_version = models.CharField(max_length=50, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "CommCell"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def secret(self) -> str:
+        if not self.secret_encrypted:
+            return ""
+        return crypto.decrypt(self.secret_encrypted)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_encrypted = crypto.encrypt(value) if value else ""
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_encrypted)
+
+
+class SyncRun(models.Model):
+    """One collection from one CommCell, with its progress, counts and errors."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partial"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    trigger = models.CharField(max_length=16, default="manual")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    current_step = models.CharField(max_length=50, blank=True)
+    # {"clients": {"done": 120, "total": 20000}, ...}; updated while the run goes on.
+    progress = models.JSONField(default=dict, blank=True)
+    # Rows written per entity when the run ends.
+    counts = models.JSONField(default=dict, blank=True)
+    # [{"step": "jobs", "message": "..."}]: each is shown on the sync-run page.
+    errors = models.JSONField(default=list, blank=True)
+    job_window_start = models.DateTimeField(null=True, blank=True)
+    job_window_end = models.DateTimeField(null=True, blank=True)
+    celery_task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commcell"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_sync_run_per_commcell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} of {self.commcell} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class InventoryModel(models.Model):
+    """Fields shared by every row collected from a CommServe."""
+
+    commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="+")
+    cv_id = models.BigIntegerField(help_text="Id of the object on the CommServe.")
+    name = models.CharField(max_length=300)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+    # Set when a complete collection no longer finds the object; never by a partial one.
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _inventory_constraints(label: str) -> list[models.UniqueConstraint]:
+    return [
+        models.UniqueConstraint(fields=["commcell", "cv_id"], name=f"{label}_unique_cv_id")
+    ]
+
+
+class Client(InventoryModel):
+    host_name = models.CharField(max_length=300, blank=True)
+    display_name = models.CharField(max_length=300, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+
+    class Meta(InventoryModel.Meta):
+        constraints = _inventory_constraints("client")
+
+
+class StoragePolicy(InventoryModel):
+    policy_type = models.IntegerField(null=True, blank=True)
+    number_of_copies = models.IntegerField(null=True, blank=True)
+    number_of_streams = models.IntegerField(null=True, blank=True)
+
+    class Meta(InventoryModel.Meta):
+        constraints = _inventory_constraints("storagepolicy")
+        verbose_name_plural = "storage policies"
+
+
+class Plan(InventoryModel):
+    plan_type = models.IntegerField(null=True, blank=True)
+    subtype = models.BigIntegerField(null=True, blank=True)
+    rpo_minutes = models.IntegerField(null=True, blank=True)
+    status_flag = models.IntegerField(null=True, blank=True)
+    number_of_copies = models.IntegerField(null=True, blank=True)
+    associated_entities = models.IntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    storage_policy = models.ForeignKey(
+        StoragePolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans"
+    )
+
+    class Meta(InventoryModel.Meta):
+        constraints = _inventory_constraints("plan")
+
+
+class StoragePolicyCopy(InventoryModel):
+    """A copy of a storage policy (a plan's backup destination); retention lives in
+    `apps.retention.RetentionRule`."""
+
+    storage_policy = models.ForeignKey(
+        StoragePolicy, on_delete=models.CASCADE, related_name="copies"
+    )
+    copy_precedence = models.IntegerField(null=True, blank=True)
+    copy_type = models.IntegerField(null=True, blank=True)
+    is_default = models.BooleanField(default=False)
+    is_snap_copy = models.BooleanField(default=False)
+    is_mirror_copy = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    storage_type = models.IntegerField(null=True, blank=True)
+    dedup_enabled = models.BooleanField(default=False)
+    worm = models.BooleanField(default=False)
+    override_pool_retention = models.BooleanField(default=False)
+    source_copy_cv_id = models.BigIntegerField(null=True, blank=True)
+    # The pool as the CommServe names it: the pool id and its global policy id.
+    storage_pool_cv_id = models.BigIntegerField(null=True, blank=True)
+    storage_pool_name = models.CharField(max_length=300, blank=True)
+    library_name = models.CharField(max_length=300, blank=True)
+
+    class Meta(InventoryModel.Meta):
+        constraints = _inventory_constraints("storagepolicycopy")
+        verbose_name_plural = "storage policy copies"
+        ordering = ["storage_policy__name", "copy_precedence"]
+
+    def __str__(self) -> str:
+        return f"{self.storage_policy.name} / {self.name}"
+
+
+class Job(models.Model):
+    """A backup job from the CommServe's job history."""
+
+    class Level(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Incremental"
+        DIFFERENTIAL = "differential", "Differential"
+        SYNTHETIC_FULL = "synthetic_full", "Synthetic full"
+        OTHER = "other", "Other"
+
+    class Outcome(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        COMPLETED_ERRORS = "completed_errors", "Completed with errors"
+        COMPLETED_WARNINGS = "completed_warnings", "Completed with warnings"
+        FAILED = "failed", "Failed"
+        KILLED = "killed", "Killed"
+        RUNNING = "running", "Running"
+        OTHER = "other", "Other"
+
+    commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="+")
+    job_id = models.BigIntegerField()
+    job_type = models.CharField(max_length=50)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    level_name = models.CharField(max_length=50, blank=True)
+    status = models.CharField(max_length=100, help_text="Status text from the CommServe.")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    client_name = models.CharField(max_length=300, blank=True)
+    storage_policy = models.ForeignKey(
+        StoragePolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    subclient_cv_id = models.BigIntegerField(null=True, blank=True)
+    subclient_name = models.CharField(max_length=300, blank=True)
+    app_type = models.CharField(max_length=100, blank=True)
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField(null=True, blank=True)
+    application_bytes = models.BigIntegerField(null=True, blank=True)
+    media_bytes = models.BigIntegerField(null=True, blank=True)
+    percent_savings = models.FloatField(null=True, blank=True)
+    is_aged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["commcell", "job_id"], name="job_unique_job_id")
+        ]
+        indexes = [
+            models.Index(fields=["commcell", "start_time"], name="job_commcell_start"),
+            models.Index(fields=["plan", "client", "start_time"], name="job_plan_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id}"
