@@ -93,7 +93,9 @@ class SyncRun(models.Model):
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
 
-    commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="runs")
+    commcell = models.ForeignKey(
+        CommCell, on_delete=models.CASCADE, related_name="runs"
+    )
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
@@ -162,7 +164,9 @@ class InventoryModel(models.Model):
 
 def _inventory_constraints(label: str) -> list[models.UniqueConstraint]:
     return [
-        models.UniqueConstraint(fields=["commcell", "cv_id"], name=f"{label}_unique_cv_id")
+        models.UniqueConstraint(
+            fields=["commcell", "cv_id"], name=f"{label}_unique_cv_id"
+        )
     ]
 
 
@@ -194,7 +198,11 @@ class Plan(InventoryModel):
     associated_entities = models.IntegerField(null=True, blank=True)
     description = models.TextField(blank=True)
     storage_policy = models.ForeignKey(
-        StoragePolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans"
+        StoragePolicy,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plans",
     )
 
     class Meta(InventoryModel.Meta):
@@ -257,14 +265,20 @@ class Job(models.Model):
     job_type = models.CharField(max_length=50)
     level = models.CharField(max_length=16, choices=Level.choices)
     level_name = models.CharField(max_length=50, blank=True)
-    status = models.CharField(max_length=100, help_text="Status text from the CommServe.")
+    status = models.CharField(
+        max_length=100, help_text="Status text from the CommServe."
+    )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     client = models.ForeignKey(
         Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
     client_name = models.CharField(max_length=300, blank=True)
     storage_policy = models.ForeignKey(
-        StoragePolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        StoragePolicy,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     plan = models.ForeignKey(
         Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
@@ -282,11 +296,15 @@ class Job(models.Model):
     class Meta:
         ordering = ["-start_time"]
         constraints = [
-            models.UniqueConstraint(fields=["commcell", "job_id"], name="job_unique_job_id")
+            models.UniqueConstraint(
+                fields=["commcell", "job_id"], name="job_unique_job_id"
+            )
         ]
         indexes = [
             models.Index(fields=["commcell", "start_time"], name="job_commcell_start"),
-            models.Index(fields=["plan", "client", "start_time"], name="job_plan_client"),
+            models.Index(
+                fields=["plan", "client", "start_time"], name="job_plan_client"
+            ),
         ]
 
     def __str__(self) -> str:

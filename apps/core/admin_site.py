@@ -11,4 +11,3 @@ class RoleAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return is_admin(request.user) and request.user.is_staff
-

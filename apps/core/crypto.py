@@ -30,7 +30,11 @@ def encrypt(plaintext: str) -> str:
 
 def decrypt(ciphertext: str) -> str:
     try:
-        return _fernet(tuple(settings.ENCRYPTION_KEYS)).decrypt(ciphertext.encode()).decode()
+        return (
+            _fernet(tuple(settings.ENCRYPTION_KEYS))
+            .decrypt(ciphertext.encode())
+            .decode()
+        )
     except InvalidToken as exc:
         raise DecryptionError(
             "The stored secret cannot be decrypted with CVANALYTICS_ENCRYPTION_KEYS: "

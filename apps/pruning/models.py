@@ -34,7 +34,9 @@ class DDBStore(InventoryModel):
 class DDBPartition(models.Model):
     """A partition (substore) of a DDB store, hosted by one MediaAgent."""
 
-    store = models.ForeignKey(DDBStore, on_delete=models.CASCADE, related_name="partitions")
+    store = models.ForeignKey(
+        DDBStore, on_delete=models.CASCADE, related_name="partitions"
+    )
     cv_id = models.BigIntegerField()
     path = models.CharField(max_length=500, blank=True)
     media_agent = models.ForeignKey(
@@ -45,7 +47,9 @@ class DDBPartition(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["store", "cv_id"], name="ddbpartition_unique")
+            models.UniqueConstraint(
+                fields=["store", "cv_id"], name="ddbpartition_unique"
+            )
         ]
 
     def __str__(self) -> str:

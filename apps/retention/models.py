@@ -32,7 +32,11 @@ class RetentionRule(models.Model):
         StoragePolicy, on_delete=models.CASCADE, related_name="+"
     )
     plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="retention_rules"
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="retention_rules",
     )
     # -1 means infinite, as the CommServe reports it.
     retention_days = models.IntegerField()
@@ -51,4 +55,6 @@ class RetentionRule(models.Model):
         ordering = ["severity_rank", "storage_policy__name", "copy__copy_precedence"]
 
     def __str__(self) -> str:
-        return f"{self.copy}: {self.retention_days} days / {self.retention_cycles} cycles"
+        return (
+            f"{self.copy}: {self.retention_days} days / {self.retention_cycles} cycles"
+        )

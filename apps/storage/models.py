@@ -16,7 +16,9 @@ class StoragePool(InventoryModel):
         NON_DEDUPLICATION = 3, "Non-deduplication"
         SCALE_OUT = 4, "Scale-out"
 
-    storage_type = models.IntegerField(choices=StorageType.choices, null=True, blank=True)
+    storage_type = models.IntegerField(
+        choices=StorageType.choices, null=True, blank=True
+    )
     pool_type = models.IntegerField(choices=PoolType.choices, null=True, blank=True)
     # Id of the pool's global storage policy: plan copies point at it.
     storage_policy_cv_id = models.BigIntegerField(null=True, blank=True)

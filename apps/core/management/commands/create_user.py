@@ -54,7 +54,9 @@ class Command(BaseCommand):
         if env_name:
             value = os.environ.get(env_name, "")
             if not value:
-                raise CommandError(f"Environment variable {env_name} is empty or unset.")
+                raise CommandError(
+                    f"Environment variable {env_name} is empty or unset."
+                )
             return value
 
         first = getpass.getpass("Password: ")

@@ -1,0 +1,160 @@
+"""factory_boy factories for every model the tests create."""
+
+from datetime import UTC, datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from apps.commcell.models import (
+    Client,
+    CommCell,
+    Job,
+    Plan,
+    StoragePolicy,
+    StoragePolicyCopy,
+    SyncRun,
+)
+from apps.pruning.models import DDBPartition, DDBStore
+from apps.retention.models import SEVERITY_RANK, RetentionRule, Severity
+from apps.storage.models import MediaAgent, StoragePool
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+            if extracted == "admin":
+                self.is_staff = True
+                self.save(update_fields=["is_staff"])
+
+
+class CommCellFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommCell
+
+    name = factory.Sequence(lambda n: f"cs{n:02d}")
+    base_url = factory.LazyAttribute(
+        lambda o: f"https://{o.name}.example.invalid/webconsole/api"
+    )
+    username = "svc_cvanalytics"
+    secret = "s3cret-password"
+
+
+class SyncRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SyncRun
+
+    commcell = factory.SubFactory(CommCellFactory)
+    status = SyncRun.Status.SUCCEEDED
+
+
+class InventoryFactory(factory.django.DjangoModelFactory):
+    commcell = factory.SubFactory(CommCellFactory)
+    cv_id = factory.Sequence(lambda n: n + 1)
+
+
+class ClientFactory(InventoryFactory):
+    class Meta:
+        model = Client
+
+    name = factory.Sequence(lambda n: f"client{n:04d}")
+
+
+class StoragePolicyFactory(InventoryFactory):
+    class Meta:
+        model = StoragePolicy
+
+    name = factory.Sequence(lambda n: f"SP-{n:03d}")
+
+
+class PlanFactory(InventoryFactory):
+    class Meta:
+        model = Plan
+
+    name = factory.Sequence(lambda n: f"Plan-{n:03d}")
+    storage_policy = factory.SubFactory(
+        StoragePolicyFactory, commcell=factory.SelfAttribute("..commcell")
+    )
+
+
+class StoragePolicyCopyFactory(InventoryFactory):
+    class Meta:
+        model = StoragePolicyCopy
+
+    name = "Primary"
+    storage_policy = factory.SubFactory(
+        StoragePolicyFactory, commcell=factory.SelfAttribute("..commcell")
+    )
+    copy_precedence = 1
+
+
+class RetentionRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RetentionRule
+
+    copy = factory.SubFactory(StoragePolicyCopyFactory)
+    commcell = factory.SelfAttribute("copy.commcell")
+    storage_policy = factory.SelfAttribute("copy.storage_policy")
+    retention_days = 30
+    retention_cycles = 1
+    data_aging_enabled = True
+    severity = Severity.OK
+    severity_rank = factory.LazyAttribute(lambda o: SEVERITY_RANK[o.severity])
+    reason = "Retention is within the usual bounds."
+
+
+class StoragePoolFactory(InventoryFactory):
+    class Meta:
+        model = StoragePool
+
+    name = factory.Sequence(lambda n: f"Pool{n:02d}")
+    storage_type = StoragePool.StorageType.DISK
+    total_capacity_mb = 5_700_000
+    free_space_mb = 4_250_000
+
+
+class MediaAgentFactory(InventoryFactory):
+    class Meta:
+        model = MediaAgent
+
+    name = factory.Sequence(lambda n: f"ma{n:02d}")
+    online = True
+
+
+class DDBStoreFactory(InventoryFactory):
+    class Meta:
+        model = DDBStore
+
+    name = factory.Sequence(lambda n: f"Pool01_{n}")
+
+
+class DDBPartitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DDBPartition
+
+    store = factory.SubFactory(DDBStoreFactory)
+    cv_id = factory.Sequence(lambda n: n + 1)
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    commcell = factory.SubFactory(CommCellFactory)
+    job_id = factory.Sequence(lambda n: 900_000 + n)
+    job_type = "Backup"
+    level = Job.Level.FULL
+    level_name = "Full"
+    status = "Completed"
+    outcome = Job.Outcome.COMPLETED
+    start_time = factory.LazyFunction(lambda: datetime(2026, 11, 1, 22, 0, tzinfo=UTC))
