@@ -10,6 +10,9 @@ from tests.factories import UserFactory
 # pytest-playwright runs its own event loop; the live server's ORM calls are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# The running CommServe simulator fixtures (`commserve_sim`, `sim_faults`).
+pytest_plugins = ["tests.simulator"]
+
 PASSWORD = "correct-horse-battery"
 
 
