@@ -2,6 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
+from . import api
+
 router = SimpleRouter()
+router.register("ddb-stores", api.DDBStoreViewSet, basename="ddb-store")
 
 urlpatterns = router.urls

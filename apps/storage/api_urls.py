@@ -2,6 +2,10 @@
 
 from rest_framework.routers import SimpleRouter
 
+from . import api
+
 router = SimpleRouter()
+router.register("storage-pools", api.StoragePoolViewSet, basename="storage-pool")
+router.register("media-agents", api.MediaAgentViewSet, basename="media-agent")
 
 urlpatterns = router.urls
