@@ -2,23 +2,9 @@ from django.db import models
 
 from apps.commcell.models import CommCell, Plan, StoragePolicy, StoragePolicyCopy
 
+from .severity import SEVERITY_RANK, Severity
 
-class Severity(models.TextChoices):
-    CRITICAL = "critical", "Critical"
-    HIGH = "high", "High"
-    MEDIUM = "medium", "Medium"
-    INFO = "info", "Info"
-    OK = "ok", "OK"
-
-
-# Rank used to sort by severity, most severe first.
-SEVERITY_RANK = {
-    Severity.CRITICAL: 0,
-    Severity.HIGH: 1,
-    Severity.MEDIUM: 2,
-    Severity.INFO: 3,
-    Severity.OK: 4,
-}
+__all__ = ["SEVERITY_RANK", "RetentionRule", "Severity"]
 
 
 class RetentionRule(models.Model):
@@ -40,9 +26,13 @@ class RetentionRule(models.Model):
     )
     # -1 means infinite, as the CommServe reports it.
     retention_days = models.IntegerField()
-    # 0 means days-only retention.
+    # 0 means days-only retention, unless cycles_reported is False.
     retention_cycles = models.IntegerField()
+    # False when the CommServe reported days only (V4 plan shapes), so cycles is unknown.
+    cycles_reported = models.BooleanField(default=True)
     data_aging_enabled = models.BooleanField()
+    # False when the CommServe omitted the switch and data aging is assumed on.
+    data_aging_reported = models.BooleanField(default=True)
     job_based_retention = models.BooleanField(default=False)
     # [{"slot": 1, "rule": "monthly_fulls", "end_days": 365, "grace_days": 0}]
     extended_rules = models.JSONField(default=list, blank=True)
@@ -53,6 +43,15 @@ class RetentionRule(models.Model):
 
     class Meta:
         ordering = ["severity_rank", "storage_policy__name", "copy__copy_precedence"]
+        indexes = [
+            models.Index(
+                fields=["commcell", "severity_rank"], name="retrule_commcell_rank"
+            ),
+            models.Index(
+                fields=["retention_days", "retention_cycles"],
+                name="retrule_days_cycles",
+            ),
+        ]
 
     def __str__(self) -> str:
         return (
