@@ -33,3 +33,22 @@ class MalformedResponse(CommServeError):
 
 class PagingError(CommServeError):
     """A paged list repeated a page or returned fewer rows than it announced."""
+
+
+class APIError(CommServeError):
+    """The CommServe rejected a request with an HTTP 4xx status or an error code."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        error_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.error_code = error_code
+
+
+class NotFoundError(APIError):
+    """HTTP 404: this CommServe version lacks the endpoint, or the object is gone."""

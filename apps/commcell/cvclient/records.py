@@ -23,6 +23,11 @@ class ClientRecord:
     host_name: str = ""
     display_name: str = ""
     company: str = ""
+    # Filled only from the client detail (GET /Client/{id}), not from the list.
+    os_name: str = ""
+    version: str = ""
+    # False when the client's data aging activity (activityType 16) is disabled.
+    data_aging_enabled: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,10 @@ class RetentionRecord:
     data_aging_enabled: bool
     job_based_retention: bool = False
     extended: tuple[ExtendedRetentionRecord, ...] = ()
+    # V4/V5 plan shapes carry days only, so cycles is 0 there without meaning days-only.
+    cycles_reported: bool = True
+    # Some shapes omit retentionFlags; data_aging_enabled is then True by assumption.
+    data_aging_reported: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +116,8 @@ class StoragePoolRecord:
     worm_flags: int = 0
     retention_days: int | None = None
     number_of_nodes: int | None = None
+    # DDB stores of the pool; only the pool detail (GET /StoragePool/{id}) lists them.
+    ddb_store_cv_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +181,104 @@ class JobRecord:
     media_bytes: int | None = None
     percent_savings: float | None = None
     is_aged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DDBUsageRecord:
+    """Totals over the partitions that GET /DDBInformation/{storeId} returns."""
+
+    partition_count: int
+    primary_records: int | None = None  # sum of maxSIDBPrimaryRecords
+    free_disk_space_mb: int | None = None  # the smallest freeDiskSpaceMB
+
+
+@dataclass(frozen=True, slots=True)
+class JobPage:
+    """One page of GET /Job: the visible jobs and where the page sits in the list."""
+
+    jobs: list[JobRecord]
+    offset: int
+    total: int  # totalRecordsWithoutPaging of this page's response
+
+
+@dataclass(frozen=True, slots=True)
+class CopyJobRecord:
+    """A job on one storage policy copy, with the reason the copy still retains it."""
+
+    job_id: int
+    level: str  # one of apps.commcell.models.Job.Level values
+    level_name: str
+    status: str
+    outcome: str  # one of apps.commcell.models.Job.Outcome values
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    client_cv_id: int | None = None
+    client_name: str = ""
+    subclient_cv_id: int | None = None
+    subclient_name: str = ""
+    application_bytes: int | None = None
+    data_written_bytes: int | None = None
+    retain_until: datetime | None = None
+    retained_by: int | None = None
+    retained_by_name: str = ""  # strRetainedBy, e.g. "Extended Retention"
+    retention_reason: str = ""
+    is_aged: bool = False
+    is_soft_aged: bool = False
+    parent_job_id: int | None = None
+    required_by_job_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class JobCopyRetentionRecord:
+    """One row of a job's per-copy retention (GET /Job/{id}/AdvancedDetails)."""
+
+    storage_policy_cv_id: int
+    copy_cv_id: int
+    retain_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PoolCopyRecord:
+    """A plan copy that writes to a storage pool (GET /V4/Storage/{id}/associatedCopies)."""
+
+    copy_cv_id: int
+    copy_name: str = ""
+    plan_cv_id: int | None = None
+    plan_name: str = ""
+    retention_days: int | None = None  # -1 means infinite
+    extended: tuple[ExtendedRetentionRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRecord:
+    """One subtask of a schedule or schedule policy, with its pattern."""
+
+    task_cv_id: int
+    task_name: str = ""
+    task_disabled: bool = False
+    sub_task_cv_id: int | None = None
+    sub_task_name: str = ""
+    operation_type: int | None = None  # 2 backup, 4018 data aging
+    backup_level: str = ""  # upper case, e.g. "FULL", "INCREMENTAL"
+    freq_type: int | None = None  # 4 daily, 8 weekly, 16 monthly, 1024 automatic
+    freq_interval: int | None = None  # weekly: day bitmask, Sunday 1 to Saturday 64
+    freq_recurrence_factor: int | None = None
+    start_seconds: int | None = None  # seconds after midnight
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityControlRecord:
+    """A CommCell-wide activity switch (16 is data aging, 512 DDB activity)."""
+
+    activity_type: int
+    enabled: bool
+    re_enable_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTaskResult:
+    """The task and jobs that POST /CreateTask started."""
+
+    task_id: int | None = None
+    job_ids: tuple[int, ...] = ()

@@ -1,0 +1,72 @@
+"""Consistency checks for the header-paged job list (GET /Job with `limit`/`offset`).
+
+A listing is read page by page and never held whole, so the checks keep a bounded
+window of recent job ids instead of every id seen.
+"""
+
+from collections import deque
+
+from .errors import PagingError
+
+# Job ids remembered for repeat detection: at least two pages, and at least this many.
+MIN_REPEAT_WINDOW = 10_000
+
+
+class JobListingCheck:
+    """Check the pages of one job listing for repeated ids and an early end.
+
+    A page repeats when it contains an id from the last `window` ids of earlier pages
+    (the list changed while it was read, or the CommServe ignored `offset`). A listing
+    ends early when a page is empty or shorter than requested before `total` rows came.
+    """
+
+    def __init__(self, page_size: int, *, request: str = "GET /Job") -> None:
+        self.page_size = page_size
+        self.request = request
+        self.received = 0
+        self._window = max(MIN_REPEAT_WINDOW, 2 * page_size)
+        self._recent: deque[int] = deque()
+        self._recent_ids: set[int] = set()
+
+    def check_page(self, offset: int, job_ids: list[int], total: int) -> None:
+        """Raise PagingError if the page repeats ids; else remember its ids."""
+        repeated = sorted({job_id for job_id in job_ids if job_id in self._recent_ids})
+        if repeated:
+            examples = ", ".join(str(job_id) for job_id in repeated[:5])
+            raise PagingError(
+                f"{self.request} returned {len(repeated)} job ids at offset {offset} "
+                f"that an earlier page already listed (for example {examples}); "
+                f"{self.received} of {total} rows had been read. The job list "
+                "changed while it was read, or the CommServe ignored the offset "
+                "header. Run the collection again; if it fails the same way, check "
+                "that the CommServe honours the limit and offset headers."
+            )
+
+        for job_id in job_ids:
+            self._remember(job_id)
+        self.received += len(job_ids)
+
+    def _remember(self, job_id: int) -> None:
+        if job_id in self._recent_ids:
+            return
+        self._recent.append(job_id)
+        self._recent_ids.add(job_id)
+        if len(self._recent) > self._window:
+            self._recent_ids.discard(self._recent.popleft())
+
+    def is_finished(self, offset: int, row_count: int, total: int) -> bool:
+        """Return True when the page at `offset` was the last one.
+
+        Raises PagingError when the page is empty or short but `total` is not reached.
+        """
+        if offset + row_count >= total:
+            return True
+        if row_count >= self.page_size:
+            return False
+        raise PagingError(
+            f"{self.request} ended at offset {offset} with a page of {row_count} rows "
+            f"({self.page_size} requested) after {offset + row_count} of {total} "
+            "announced rows, so later jobs were not read. Run the collection again; "
+            "if it ends early again, the CommServe may cap the page size: lower the "
+            f"page size on the CommCell below {self.page_size}."
+        )
