@@ -1,0 +1,1 @@
+"""A stand-alone CommServe simulator serving the Commvault REST API shapes on loopback."""

@@ -1,0 +1,194 @@
+"""Command line: build the environment, start the server, print the ready line."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import ipaddress
+import logging
+import sys
+from pathlib import Path
+
+from commserve_sim.app import MEDIA_AGENT_APIS, SimulatorApp
+from commserve_sim.auth import TokenStore
+from commserve_sim.faults import API_BASE, FAULT_PARAMETERS, parse_fault
+from commserve_sim.model import Clock, Environment
+from commserve_sim.presets import PRESETS, build_preset
+from commserve_sim.replay import ReplayStore
+from commserve_sim.scenario import ScenarioError, load_scenario
+from commserve_sim.server import SimulatorServer
+from commserve_sim.tls import server_context
+
+logger = logging.getLogger("commserve_sim")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m commserve_sim",
+        description="Serve a simulated Commvault CommServe REST API on loopback.",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=PRESETS,
+        default="small",
+        help="scale of the generated environment (default small)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="seed of the generated environment and jobs (default 1)",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; loopback only unless --allow-remote",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8400,
+        help="TCP port (default 8400; 0 picks a free port)",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow --host to be an address other than loopback",
+    )
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        help="JSON or YAML scenario file to load instead of --preset",
+    )
+    parser.add_argument(
+        "--replay", type=Path, help="folder of recorded responses to serve instead"
+    )
+    parser.add_argument(
+        "--tls-self-signed",
+        action="store_true",
+        help="serve https with a new self-signed certificate",
+    )
+    parser.add_argument("--username", default="cvadmin", help="login user name")
+    parser.add_argument("--password", default="simulator", help="login password")
+    parser.add_argument(
+        "--token-idle-seconds",
+        type=int,
+        default=1800,
+        help="seconds of inactivity after which a token expires",
+    )
+    parser.add_argument(
+        "--mediaagent-api",
+        choices=MEDIA_AGENT_APIS,
+        default="v2",
+        help="the one MediaAgent list endpoint that answers; "
+        "the other two return 404 (default v2)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        choices=sorted(FAULT_PARAMETERS),
+        metavar="NAME",
+        help="start with this fault active (repeatable): "
+        + ", ".join(sorted(FAULT_PARAMETERS)),
+    )
+    parser.add_argument(
+        "--now",
+        help="fix the clock at this ISO 8601 UTC time, "
+        "for example 2026-01-15T12:00:00Z (default: wall clock)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        help="logging level on stderr (default WARNING)",
+    )
+    return parser  # fmt: skip
+
+
+def check_host(host: str, allow_remote: bool) -> str | None:
+    """Return an error message if the host is not loopback and remote is not allowed."""
+    if allow_remote or host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (
+        f"--host {host} is not a loopback address: the simulator listens on "
+        "127.0.0.1 by default; pass --allow-remote to listen on another address."
+    )
+
+
+def parse_now(text: str | None) -> Clock:
+    if text is None:
+        return Clock()
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"--now {text} has no time zone: end it with Z.")
+    return Clock(fixed_now=moment.timestamp())
+
+
+def build_environment(args: argparse.Namespace, clock: Clock) -> Environment:
+    if args.scenario is not None:
+        return load_scenario(args.scenario, args.seed, clock.now())
+    return build_preset(args.preset, args.seed, clock.now())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    problem = check_host(args.host, args.allow_remote)
+    if problem:
+        print(f"commserve_sim: {problem}", file=sys.stderr)
+        return 2
+
+    try:
+        clock = parse_now(args.now)
+        env = build_environment(args, clock)
+        replay = ReplayStore(args.replay) if args.replay is not None else None
+    except (ScenarioError, ValueError) as error:
+        print(f"commserve_sim: {error}", file=sys.stderr)
+        return 2
+
+    tokens = TokenStore(args.username, args.password, args.token_idle_seconds)
+    app = SimulatorApp(env, clock, tokens, args.mediaagent_api, replay)
+    for name in args.fault:
+        app.faults.add(parse_fault({"fault": name}))
+
+    tls = None
+    if args.tls_self_signed:
+        tls, certificate = server_context()
+        app.tls_certificate = str(certificate)
+    try:
+        server = SimulatorServer((args.host, args.port), app, tls)
+    except OSError as error:
+        print(
+            f"commserve_sim: cannot listen on {args.host}:{args.port} ({error.strerror}); "
+            "pick another --port or 0 for a free one.",
+            file=sys.stderr,
+        )
+        return 2
+
+    host, port = server.server_address[:2]
+    scheme = "https" if tls else "http"
+    logger.info(
+        "Serving %s (%d clients, %d plans) with seed %d",
+        env.name,
+        len(env.clients),
+        len(env.plans),
+        args.seed,
+    )
+    print(f"commserve_sim listening on {scheme}://{host}:{port}{API_BASE}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        logger.info("Stopped %s on port %d", env.name, port)
+    return 0
