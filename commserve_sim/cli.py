@@ -7,6 +7,7 @@ import datetime as dt
 import ipaddress
 import logging
 import sys
+import time
 from pathlib import Path
 
 from commserve_sim.app import MEDIA_AGENT_APIS, SimulatorApp
@@ -98,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
         "for example 2026-01-15T12:00:00Z (default: wall clock)",
     )
     parser.add_argument(
+        "--freeze-clock",
+        action="store_true",
+        help="keep now at the start time; only POST /__sim__/clock moves it",
+    )
+    parser.add_argument(
+        "--tls-dir",
+        type=Path,
+        help="folder for the self-signed certificate (default: a new temporary folder)",
+    )
+    parser.add_argument(
         "--log-level",
         default="WARNING",
         help="logging level on stderr (default WARNING)",
@@ -120,9 +131,9 @@ def check_host(host: str, allow_remote: bool) -> str | None:
     )
 
 
-def parse_now(text: str | None) -> Clock:
+def parse_now(text: str | None, freeze: bool) -> Clock:
     if text is None:
-        return Clock()
+        return Clock(fixed_now=time.time()) if freeze else Clock()
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(f"--now {text} has no time zone: end it with Z.")
@@ -148,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     try:
-        clock = parse_now(args.now)
+        clock = parse_now(args.now, args.freeze_clock)
         env = build_environment(args, clock)
         replay = ReplayStore(args.replay) if args.replay is not None else None
     except (ScenarioError, ValueError) as error:
@@ -162,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tls = None
     if args.tls_self_signed:
-        tls, certificate = server_context()
+        tls, certificate = server_context(args.tls_dir)
         app.tls_certificate = str(certificate)
     try:
         server = SimulatorServer((args.host, args.port), app, tls)

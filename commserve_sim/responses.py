@@ -18,6 +18,7 @@ from commserve_sim.model import (
 )
 
 COMPANY = {"companyId": 0, "companyName": "Commcell", "multiCommcellId": 0}
+INSTALL_DIRECTORY = "C:\\Program Files\\Commvault\\ContentStore"
 NO_ERROR = {"errorMessage": "", "errorCode": 0}
 EXTENDED_SLOTS = (
     "extendedRetentionRuleOne",
@@ -96,24 +97,44 @@ def client_detail(env: Environment, client: Client) -> dict[str, Any]:
             {
                 "client": {
                     "clientEntity": entity,
-                    "osInfo": {"OsDisplayInfo": {"OSName": "Windows Server 2022"}},
+                    "osInfo": {
+                        "Type": "Windows",
+                        "SubType": "Server",
+                        "OsDisplayInfo": {
+                            "OSName": "Windows Server 2022 Datacenter",
+                            "ProcessorType": "WinX64",
+                        },
+                    },
                     "cvdPort": 8400,
+                    "TimeZone": {"TimeZoneName": "(UTC) Coordinated Universal Time"},
                     "versionInfo": {
                         "version": "ServicePack:36",
                         "UpdateStatus": 0,
                         "GalaxyRelease": {"ReleaseString": "11.36"},
+                    },
+                    "installDirectory": INSTALL_DIRECTORY,
+                    "jobResulsDir": {
+                        "path": INSTALL_DIRECTORY + "\\iDataAgent\\JobResults"
                     },
                 },
                 "clientProps": {
                     "activityControl": {
                         "EnableDataRecovery": True,
                         "EnableDataManagement": True,
+                        "EnableOnlineContentIndex": False,
                     },
                     "clientActivityControl": {"activityControlOptions": activity},
+                    "EnableSnapBackups": False,
                     "IsDeletedClient": False,
+                    "isInfrastructure": False,
                     "networkReadiness": {"status": "ONLINE"},
                 },
-                "clientGroups": [],
+                "clientGroups": [
+                    {
+                        "clientGroupId": 5,
+                        "clientGroupName": f"{client.app_name} Servers",
+                    }
+                ],
             }
         ]
     }
@@ -166,6 +187,14 @@ def _copy_common(env: Environment, policy: StoragePolicy, copy: Copy) -> dict:
     }
 
 
+def _drive_pool(env: Environment, pool: Pool) -> dict[str, Any]:
+    agent = _media_agent_ref(env, pool)["mediaAgentName"]
+    return {
+        "drivePoolId": pool.library_id,
+        "drivePoolName": f"DrivePool({agent}){pool.library_id}",
+    }
+
+
 def plan_copy(env: Environment, policy: StoragePolicy, copy: Copy) -> dict:
     pool = env.pool_by_id[copy.pool_id]
     body = _copy_common(env, policy, copy)
@@ -178,6 +207,9 @@ def plan_copy(env: Environment, policy: StoragePolicy, copy: Copy) -> dict:
             "isSourceBackupCopy": 0,
             "storagePoolType": 1 if pool.dedup else 3,
             "storageType": STORAGE_TYPE_CODES[pool.storage_type],
+            "storageClass": pool.cloud_class if pool.storage_type == "cloud" else "",
+            "region": {"regionId": 0, "displayName": "", "regionName": ""},
+            "drivePool": _drive_pool(env, pool),
             "startTime": {"time": -1},
             "useGlobalPolicy": {
                 "storagePolicyName": pool.name,
@@ -192,21 +224,34 @@ def plan_entry(env: Environment, plan: Plan) -> dict[str, Any]:
     policy = plan.policy
     associated = sum(1 for client in env.clients if client.plan_id == plan.plan_id)
     primary_pool = env.pool_by_id[policy.copies[0].pool_id] if policy.copies else None
+    summary = (
+        f"RPOHours:{plan.rpo_minutes // 60},NumberOfCopies:{len(policy.copies)},"
+        f"AssociatedEntitiesCount:{associated}"
+    )
     return {
         "numCopies": len(policy.copies),
         "description": plan.description,
         "type": 2,
         "subtype": 33554437,
+        "numDevices": 0,
         "storageTarget": primary_pool.name if primary_pool else "",
+        "isElastic": False,
         "numAssocEntities": associated,
+        "restrictions": 0,
+        "numCompanies": 1,
         "planStatusFlag": 0,
         "rpoInMinutes": plan.rpo_minutes,
+        "numUsers": 0,
+        "supportedWorkloads": {},
         "storage": {
             "storagePolicy": {"storagePolicyId": policy.policy_id},
             "copy": [plan_copy(env, policy, copy) for copy in policy.copies],
         },
+        "permissions": [{"permissionId": 31}],
+        "targetApps": [],
         "plan": {
             "planType": 2,
+            "planSummary": summary,
             "planName": plan.name,
             "planSubtype": 33554437,
             "_type_": 158,
@@ -262,11 +307,17 @@ def policy_detail(env: Environment, policy: StoragePolicy) -> dict[str, Any]:
     return {
         "policies": [
             {
+                "timeZoneType": 0,
+                "description": "",
                 "type": 1,
                 "numberOfStreams": policy.streams,
                 "sidbBlockSizeKB": 128,
                 "numberOfCopies": len(policy.copies),
-                "flag": {"blockLevelDedup": 1},
+                "flag": {
+                    "distributeDataEvenlyAmongStreams": 1,
+                    "blockLevelDedup": 1,
+                    "randomizeStream": 1,
+                },
                 "copies": copies,
                 "storagePolicy": {
                     "storagePolicyName": policy.name,
@@ -289,6 +340,21 @@ def copy_detail(env: Environment, policy: StoragePolicy, copy: Copy) -> dict:
         "storagePolicyName": policy.name,
     }
     body["dataRetentionLockDays"] = 0
+    body["throttleNetworkBandWidthMBHR"] = 0
+    body["multiplexingFactor"] = 0
+    body["drivePool"] = _drive_pool(env, pool)
+    body["startTime"] = {"time": -1}
+    body["copyFlags"].update(
+        {
+            "enableMediaRefresh": 0,
+            "inlineAuxCopy": 0,
+            "enableParallelCopy": 0,
+            "roundRobbinDataPath": 0,
+        }
+    )
+    body["extendedFlags"].update(
+        {"compressionOnClients": 0, "spaceOptimizedAuxCopy": 0}
+    )
     body["sourceCopy"] = {
         "copyId": copy.source_copy_id,
         "copyName": source[1].name if source else "",
@@ -434,17 +500,28 @@ def _media_agent_v2(agent: MediaAgent) -> dict[str, Any]:
                 "ReleaseID": 16,
             },
         },
-        "mediaAgentProps": {
-            "pushMA": False,
-            "isPreConfigured": False,
-            "isUnlicensedMA": False,
-            "isVirtualsClient": False,
-        },
+        "mediaAgentProps": _media_agent_props(agent),
         "powerManagementInfo": {
             "isPowerMgmtAllowedCheck": True,
             "isPowerMgmtSupported": False,
         },
     }
+
+
+def _media_agent_props(agent: MediaAgent) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "pushMA": False,
+        "isPreConfigured": False,
+        "isUnlicensedMA": False,
+        "isVirtualsClient": False,
+    }
+    if agent.online:
+        cache = (
+            "D:\\IndexCache" if agent.os_name.startswith("Windows") else "/opt/index"
+        )
+        props["mediaAgentIdxCacheProps"] = {"cacheEnabled": True}
+        props["indexLogsCacheInfo"] = {"logsCachePath": {"path": cache}}
+    return props
 
 
 def media_agents_v4(env: Environment) -> dict[str, Any]:

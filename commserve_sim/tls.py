@@ -52,9 +52,12 @@ def write_self_signed(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def server_context() -> tuple[ssl.SSLContext, Path]:
-    """Create a server TLS context with a fresh certificate in a temporary folder."""
-    folder = Path(tempfile.mkdtemp(prefix="commserve_sim_tls_"))
+def server_context(folder: Path | None = None) -> tuple[ssl.SSLContext, Path]:
+    """Create a server TLS context with a new certificate in `folder` (default: a new
+    temporary folder)."""
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="commserve_sim_tls_"))
+    folder.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = write_self_signed(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
