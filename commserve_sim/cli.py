@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import ipaddress
 import logging
 import sys
@@ -166,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"commserve_sim: {error}", file=sys.stderr)
         return 2
 
+    # The environment lives as long as the process: keep the collector from rescanning
+    # its objects, which shortens pauses on large presets.
+    gc.freeze()
     tokens = TokenStore(args.username, args.password, args.token_idle_seconds)
     app = SimulatorApp(env, clock, tokens, args.mediaagent_api, replay)
     for name in args.fault:

@@ -142,7 +142,10 @@ class RunningSimulator:
             headers={"Accept": "application/json"},
         )
         response.raise_for_status()
-        return response.json()["token"]
+        body = response.json()
+        if "token" not in body:
+            raise RuntimeError(f"Login to the simulator failed: {body.get('errList')}")
+        return body["token"]
 
     def stop(self) -> None:
         self.http.close()
