@@ -491,6 +491,12 @@ class CommServeClient:
         offset = 0
         while True:
             page, row_count = self._job_page(params, offset, page_size, check)
+            if row_count == 0:
+                # An empty page ends the listing: check.is_finished raises if early.
+                check.is_finished(offset, row_count, page.total)
+                if offset == 0:
+                    yield page
+                return
             yield page
             if check.is_finished(offset, row_count, page.total):
                 return
