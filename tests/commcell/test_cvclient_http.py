@@ -8,6 +8,7 @@ import pytest
 
 from apps.commcell.cvclient.client import CommServeClient
 from apps.commcell.cvclient.errors import (
+    APIError,
     AuthenticationError,
     CommServeUnreachable,
     MalformedResponse,
@@ -432,3 +433,11 @@ def test_secrets_not_logged(client, sim_faults, caplog):
     token = client._token.removeprefix("QSDK ")
     assert sim_faults.password not in caplog.text
     assert token not in caplog.text
+
+
+def test_bad_request_raises_api_error(client):
+    with pytest.raises(APIError) as raised:
+        next(client.iter_job_pages(lookback_seconds=DAY, category="Bogus"))
+
+    assert raised.value.status_code == 400
+    assert "jobCategory" in str(raised.value)

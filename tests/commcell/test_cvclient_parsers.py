@@ -51,6 +51,7 @@ from apps.commcell.cvclient.responses import (
     parse_login_response,
     parse_renew_response,
     raise_for_error,
+    require_keys,
     with_token_prefix,
 )
 from apps.commcell.cvclient.storage_parsers import (
@@ -66,7 +67,12 @@ from apps.commcell.cvclient.storage_parsers import (
     parse_v4_storage_list,
     pool_online,
 )
-from apps.commcell.cvclient.values import EXCERPT_LENGTH, epoch_to_datetime, excerpt
+from apps.commcell.cvclient.values import (
+    EXCERPT_LENGTH,
+    as_int,
+    epoch_to_datetime,
+    excerpt,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "commvault_api"
 
@@ -988,3 +994,55 @@ def test_excerpt_redacts_secrets():
 
 def test_excerpt_truncated():
     assert len(excerpt("x" * 5000)) == EXCERPT_LENGTH + 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"plans": []},
+        {},
+        {"error": {"errorCode": 0, "errorMessage": ""}},
+        {"errorCode": 0, "processinginstructioninfo": {}},
+    ],
+)
+def test_list_response_may_be_empty(payload):
+    require_keys(payload, ("plans",), "GET /V2/Plan", may_be_empty=True)
+
+
+def test_list_response_unknown_shape_rejected():
+    payload = {"message": "maintenance page", "token": "QSDK 0123abcd"}
+
+    with pytest.raises(MalformedResponse) as raised:
+        require_keys(payload, ("plans",), "GET /V2/Plan", may_be_empty=True)
+
+    message = str(raised.value)
+    assert "GET /V2/Plan" in message
+    assert "'plans'" in message
+    assert "keys present: message, token" in message
+    assert "0123abcd" not in message
+
+
+def test_required_key_missing_rejected():
+    with pytest.raises(MalformedResponse, match="lacks 'commcell'"):
+        require_keys({}, ("commcell",), "GET /CommServ", may_be_empty=False)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (12, 12),
+        ("12", 12),
+        (" -3 ", -3),
+        ("12.7", 12),
+        ("98765432109876543210", 98765432109876543210),
+        (True, 1),
+        ("1e400", None),
+        (float("inf"), None),
+        (float("nan"), None),
+        ("twelve", None),
+        (None, None),
+        ([1], None),
+    ],
+)
+def test_as_int_tolerant(value, expected):
+    assert as_int(value) == expected

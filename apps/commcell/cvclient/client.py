@@ -47,6 +47,7 @@ from .responses import (
     parse_login_response,
     parse_renew_response,
     raise_for_error,
+    require_keys,
     with_token_prefix,
 )
 from .storage_parsers import (
@@ -68,10 +69,6 @@ logger = logging.getLogger(__name__)
 
 RecordT = TypeVar("RecordT")
 
-# Keys a response may carry besides its data: an empty list can come back as only these.
-ENVELOPE_KEYS = frozenset(
-    {"error", "errorCode", "errorMessage", "errList", "processinginstructioninfo"}
-)
 # MediaAgent lists from the richest to the plainest; older CommServes lack the first.
 MEDIA_AGENT_PATHS = ("/V2/MediaAgents", "/V4/mediaAgent", "/MediaAgent")
 # The CommCell id EVGui_SubStoreListReq uses when GET /CommServ gives none.
@@ -316,21 +313,8 @@ class CommServeClient:
         *,
         may_be_empty: bool,
     ) -> None:
-        """Raise MalformedResponse unless `payload` has one of `keys`.
-
-        With `may_be_empty`, a payload with no keys but error-envelope keys is an
-        empty list, because classic responses leave out empty arrays.
-        """
-        if any(key in payload for key in keys):
-            return
-        if may_be_empty and set(payload) <= ENVELOPE_KEYS:
-            return
-        expected = " or ".join(repr(key) for key in keys)
-        found = ", ".join(sorted(payload)) or "none"
-        raise MalformedResponse(
-            f"{where}: the response lacks {expected} (keys present: {found}): "
-            f"{excerpt(payload, secrets=self._secrets())!r}. This CommServe version "
-            "may return a shape the client does not know; report the excerpt."
+        require_keys(
+            payload, keys, where, may_be_empty=may_be_empty, secrets=self._secrets()
         )
 
     def _parse(self, where: str, parser: Callable[..., RecordT], *args: Any) -> RecordT:

@@ -72,7 +72,7 @@ def is_visible(row: Any) -> bool:
 
 
 def job_row_id(row: Any) -> int | None:
-    """The job id of a GET /Job row, or None when it has none."""
+    """Return the job id of a GET /Job row, or None when it has none."""
     summary = mapping(row).get("jobSummary", row)
     return positive_id(dig(summary, "jobId"))
 
@@ -214,7 +214,7 @@ def parse_job_retention(payload: Mapping[str, Any]) -> list[JobCopyRetentionReco
         )
         for row in as_list(dig(policy, "copyRetentionInfoList")):
             copy_id = require_id(row, dig(row, "storagePolicyCopyId"), "Job retention")
-            # NOTE: `retentionDays` holds an epoch-like value in the only public example
+            # NOTE: `retentionDays` contains an epoch-like value in the only public example
             # (a third-party test stub), so it is read as the retain-until time. This is
             # unverified against a live CommServe.
             retention.append(

@@ -9,9 +9,23 @@ from typing import Any
 
 from .errors import APIError, AuthenticationError, MalformedResponse
 from .records import CreateTaskResult
-from .values import as_bool, as_int, as_list, as_str, dig, mapping, positive_id
+from .values import (
+    as_bool,
+    as_int,
+    as_list,
+    as_str,
+    dig,
+    excerpt,
+    mapping,
+    positive_id,
+)
 
 TOKEN_PREFIX = "QSDK "
+
+# Keys a response may carry besides its data: an empty list can come back as only these.
+ENVELOPE_KEYS = frozenset(
+    {"error", "errorCode", "errorMessage", "errList", "processinginstructioninfo"}
+)
 
 
 def with_token_prefix(token: str) -> str:
@@ -121,6 +135,33 @@ def raise_for_error(payload: Any, request: str = "") -> None:
         f"{message or 'no message'}. Check that the CommCell user has permission "
         "for this request and that the object still exists.",
         error_code=code,
+    )
+
+
+def require_keys(
+    payload: Mapping[str, Any],
+    keys: tuple[str, ...],
+    request: str,
+    *,
+    may_be_empty: bool,
+    secrets: tuple[str, ...] = (),
+) -> None:
+    """Raise MalformedResponse unless `payload` has one of `keys`.
+
+    With `may_be_empty`, a payload that has only error-envelope keys (or none) is an
+    empty list, because classic responses leave out empty arrays. Any other payload
+    without the key is rejected, so an unexpected shape is never read as "no objects".
+    """
+    if any(key in payload for key in keys):
+        return
+    if may_be_empty and set(payload) <= ENVELOPE_KEYS:
+        return
+    expected = " or ".join(repr(key) for key in keys)
+    found = ", ".join(sorted(payload)) or "none"
+    raise MalformedResponse(
+        f"{request}: the response lacks {expected} (keys present: {found}): "
+        f"{excerpt(payload, secrets=secrets)!r}. This CommServe version may return a "
+        "shape the client does not know; report the excerpt."
     )
 
 

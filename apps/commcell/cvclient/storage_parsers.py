@@ -54,7 +54,7 @@ V4_MEDIA_AGENT_ONLINE = {"ONLINE": True, "OFFLINE": False, "MAINTENANCE": False}
 
 
 def pool_online(status: str) -> bool:
-    """A pool is online unless its status text starts with "Offline"."""
+    """Return False when the pool status text starts with "Offline", else True."""
     return not status.strip().lower().startswith("offline")
 
 
@@ -193,13 +193,17 @@ def _v2_media_agent(row: Mapping[str, Any]) -> MediaAgentRecord:
     identity = row["mediaAgent"]
     cv_id = require_id(row, identity.get("mediaAgentId"), "MediaAgent")
     status = as_int(row.get("status"))
-    online = None if status is None else status == 1
+    online = None
+    status_text = ""
+    if status is not None:
+        online = status == 1
+        status_text = "ONLINE" if online else "OFFLINE"
     return MediaAgentRecord(
         cv_id=cv_id,
         name=as_str(identity.get("mediaAgentName")),
         display_name=as_str(identity.get("displayName")),
         online=online,
-        status_text="" if online is None else ("ONLINE" if online else "OFFLINE"),
+        status_text=status_text,
         offline_reason_code=positive_id(row.get("offlineReason")),
         os_name=as_str(dig(row, "osInfo", "OsDisplayInfo", "OSName")),
         version=as_str(dig(row, "versionInfo", "GalaxyRelease", "ReleaseString")),

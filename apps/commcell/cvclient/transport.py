@@ -1,7 +1,7 @@
 """HTTP plumbing for the CommServe client: URL and TLS checks, retries with backoff.
 
 `RetryingSender` sends one request and retries connection errors, timeouts, HTTP 5xx
-and HTTP 429. It knows nothing about sessions; the client handles 401 on top of it.
+and HTTP 429. It does not handle sessions, so the client handles HTTP 401 on top of it.
 """
 
 import email.utils
@@ -226,11 +226,11 @@ class RetryingSender:
         response.close()
         if status == 429:
             return ServerError(
-                f"{where}: the CommServe answered HTTP 429 Too Many Requests on all "
+                f"{where}: the CommServe returned HTTP 429 Too Many Requests on all "
                 f"{attempts} attempts. Run fewer collections at once, or try later."
             )
         return ServerError(
-            f"{where}: the CommServe answered HTTP {status} on all {attempts} "
+            f"{where}: the CommServe returned HTTP {status} on all {attempts} "
             "attempts. Check the CommServe web server's logs, then try again."
         )
 

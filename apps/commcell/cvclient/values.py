@@ -28,7 +28,7 @@ def dig(value: Any, *keys: str) -> Any:
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
-    """`value` when it is a JSON object, else an empty one."""
+    """Return `value` when it is a JSON object, else an empty one."""
     if isinstance(value, Mapping):
         return value
     return {}
@@ -39,12 +39,18 @@ def as_int(value: Any) -> int | None:
         return int(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        return int(value)
     if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return int(text)
         try:
-            return int(float(value.strip()))
+            value = float(text)
         except ValueError:
+            return None
+    if isinstance(value, float):
+        try:
+            return int(value)
+        except (OverflowError, ValueError):
             return None
     return None
 
@@ -88,7 +94,7 @@ def as_str(value: Any) -> str:
 
 
 def positive_id(value: Any) -> int | None:
-    """An object id, or None for a missing id or the 0 the CommServe sends for none."""
+    """Return an object id, or None for a missing id or the 0 sent for "no object"."""
     number = as_int(value)
     if number is None or number <= 0:
         return None
@@ -96,7 +102,7 @@ def positive_id(value: Any) -> int | None:
 
 
 def size_or_none(value: Any) -> int | None:
-    """A size or count; None when missing or negative (-1 means "not reported")."""
+    """Return a size or count, or None when missing or negative (-1 is "not reported")."""
     number = as_int(value)
     if number is None or number < 0:
         return None
@@ -115,7 +121,7 @@ def epoch_to_datetime(value: Any) -> datetime | None:
 
 
 def as_list(value: Any) -> list[Any]:
-    """A JSON array as a list; a lone object becomes a one-item list.
+    """Return a JSON array as a list, and a lone object as a one-item list.
 
     XML-derived responses send a single element as an object instead of an array.
     """
@@ -127,7 +133,7 @@ def as_list(value: Any) -> list[Any]:
 
 
 def excerpt(value: Any, *, secrets: tuple[str, ...] = ()) -> str:
-    """A short, single-line text of `value` for error messages, with secrets removed.
+    """Return a short, single-line text of `value` for messages, without secrets.
 
     QSDK tokens and every string in `secrets` are replaced by "[redacted]", control
     characters by a space, and the text is cut to EXCERPT_LENGTH characters.
