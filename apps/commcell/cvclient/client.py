@@ -432,7 +432,11 @@ class CommServeClient:
                 store.cv_id,
             )
             return store
-        usage = self._parse(self._where("GET", path), parse_ddb_information, payload)
+        where = self._where("GET", path)
+        self._require(
+            payload, ("SubStoreList", "subStoreList"), where, may_be_empty=True
+        )
+        usage = self._parse(where, parse_ddb_information, payload)
         return dataclasses.replace(
             store,
             primary_records=usage.primary_records,
