@@ -128,9 +128,6 @@ class StoragePolicyCopyFilterSet(InventoryFilterSet):
 class JobFilterSet(django_filters.FilterSet):
     commcell = IdFilter(field_name="commcell_id", help_text="CommCell id.")
     client = IdFilter(field_name="client_id", help_text="Client id.")
-    client_name = django_filters.CharFilter(
-        lookup_expr="iexact", help_text="Client name as the job reports it."
-    )
     plan = IdFilter(field_name="plan_id", help_text="Plan id.")
     storage_policy = IdFilter(
         field_name="storage_policy_id", help_text="Storage policy id."

@@ -1,6 +1,7 @@
 """FilterSets for storage pools and MediaAgents."""
 
 import django_filters
+from django.db.models import QuerySet
 
 from apps.commcell.filters import InventoryFilterSet
 from apps.core.api import StrictBooleanFilter
@@ -27,7 +28,9 @@ class StoragePoolFilterSet(InventoryFilterSet):
         model = StoragePool
         fields = ["commcell", "name", "storage_type", "pool_type", "online"]
 
-    def filter_capacity_reported(self, queryset, name: str, value: bool):
+    def filter_capacity_reported(
+        self, queryset: QuerySet, name: str, value: bool
+    ) -> QuerySet:
         if value:
             return queryset.filter(free_percent_value__isnull=False)
         return queryset.filter(free_percent_value__isnull=True)

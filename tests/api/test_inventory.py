@@ -65,8 +65,8 @@ endpoints = pytest.mark.parametrize(
 def test_inventory_hides_removed_rows(viewer_client, url, make):
     commcell = CommCellFactory()
     make(commcell, "kept")
-    gone = make(commcell, "gone")
-    type(gone).objects.filter(pk=gone.pk).update(removed_at=timezone.now())
+    removed = make(commcell, "removed")
+    type(removed).objects.filter(pk=removed.pk).update(removed_at=timezone.now())
 
     payload = get_json(viewer_client, url)
 
@@ -77,13 +77,14 @@ def test_inventory_hides_removed_rows(viewer_client, url, make):
 def test_inventory_include_removed(viewer_client, url, make):
     commcell = CommCellFactory()
     make(commcell, "kept")
-    gone = make(commcell, "gone")
-    type(gone).objects.filter(pk=gone.pk).update(removed_at=timezone.now())
+    removed = make(commcell, "removed")
+    type(removed).objects.filter(pk=removed.pk).update(removed_at=timezone.now())
 
     payload = get_json(viewer_client, url, include_removed="true", ordering="name")
 
-    assert names(payload) == ["gone", "kept"]
-    assert payload["results"][0]["removed_at"] is not None
+    assert names(payload) == ["kept", "removed"]
+    assert payload["results"][0]["removed_at"] is None
+    assert payload["results"][1]["removed_at"] is not None
 
 
 @endpoints
@@ -323,3 +324,25 @@ def test_copy_query_count_with_rules(viewer_client, django_assert_max_num_querie
         response = viewer_client.get("/api/storage-policy-copies/")
 
     assert len(response.json()["results"]) == 10
+
+
+def test_copy_prefers_present_pool(viewer_client):
+    commcell = CommCellFactory()
+    StoragePoolFactory(commcell=commcell, cv_id=41, removed_at=timezone.now())
+    present = StoragePoolFactory(commcell=commcell, cv_id=77, storage_policy_cv_id=41)
+    StoragePolicyCopyFactory(commcell=commcell, storage_pool_cv_id=41)
+
+    row = get_json(viewer_client, "/api/storage-policy-copies/")["results"][0]
+
+    assert row["storage_pool"] == present.pk
+
+
+def test_copy_prefers_pool_own_id(viewer_client):
+    commcell = CommCellFactory()
+    StoragePoolFactory(commcell=commcell, cv_id=77, storage_policy_cv_id=41)
+    own = StoragePoolFactory(commcell=commcell, cv_id=41, storage_policy_cv_id=99)
+    StoragePolicyCopyFactory(commcell=commcell, storage_pool_cv_id=41)
+
+    row = get_json(viewer_client, "/api/storage-policy-copies/")["results"][0]
+
+    assert row["storage_pool"] == own.pk

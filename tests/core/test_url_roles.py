@@ -72,7 +72,7 @@ pytestmark = pytest.mark.django_db
 
 # URL names left out of the walk, each with the reason.
 EXCLUDED_NAMES = {
-    # The login pages must open without a role, or nobody could ever sign in.
+    # The login pages must open without a role, or no user could sign in.
     "login": "sign-in page",
     "admin:login": "sign-in page of the Django admin",
     # Logging out only ends the caller's own session and shows no data.
@@ -106,8 +106,8 @@ URL_KWARGS: dict[str, dict[str, Any]] = {
 
 # Admin-site views whose success status for an admin is not 200, with the reason.
 ADMIN_SITE_STATUS = {
-    # Answers only with app_label, model_name and field_name parameters; without
-    # them the view itself rejects the request after the role check passed.
+    # Returns results only for requests with app_label, model_name and field_name
+    # parameters. Without them the view rejects the request after the role check.
     "admin:autocomplete": 403,
     # No model defines get_absolute_url, so "view on site" has no target.
     "admin:view_on_site": 404,
@@ -188,11 +188,8 @@ ENDPOINTS = [
 ]
 
 
-# Classification ---------------------------------------------------------------
-
-
 class Unclassified(Exception):
-    """The walker found no role check it knows on a URL."""
+    """The walker found no role check it recognizes on a URL."""
 
 
 def classify(endpoint: Endpoint) -> Policy:
@@ -356,9 +353,6 @@ def _is_method_list(value: Any) -> bool:
     return all(isinstance(item, str) and item.isupper() for item in value)
 
 
-# Objects and URLs -------------------------------------------------------------
-
-
 @pytest.fixture
 def users(db) -> dict[str, Any]:
     return {
@@ -494,9 +488,6 @@ def _fill(pattern: Any, values: dict[str, Any]) -> str:
     return text.removeprefix("^").removesuffix("$")
 
 
-# Calls and expectations -------------------------------------------------------
-
-
 @pytest.fixture
 def clients(users) -> dict[str, Client]:
     result = {"anonymous": Client()}
@@ -589,7 +580,7 @@ def admin_site_status(endpoint: Endpoint, user: Any, objects: dict) -> int | Non
     """Return the status an admin gets, from the ModelAdmin's own permission checks.
 
     The role check lets an admin into the admin site; each ModelAdmin then decides
-    per model (the admin role holds no permissions on users and groups, for
+    per model (the admin role has no permissions on users and groups, for
     example). None means any status except a refusal by the role check.
     """
     if endpoint.name in ADMIN_SITE_STATUS:
@@ -661,9 +652,6 @@ def test_url_enforces_role(endpoint, objects, clients, users):
         check_public(endpoint, path, clients)
 
 
-# The walker itself ------------------------------------------------------------
-
-
 def test_walker_finds_every_area():
     found = {endpoint.name for endpoint in ENDPOINTS}
 
@@ -722,9 +710,6 @@ def test_classify_reads_decorated_view():
     endpoint = next(e for e in ENDPOINTS if e.name == "core:account")
 
     assert classify(endpoint).roles == {"get": VIEWER, "post": VIEWER}
-
-
-# Token authentication and the Django admin ------------------------------------
 
 
 def test_viewer_token_reads_plans(users, objects):
