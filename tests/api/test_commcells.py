@@ -312,7 +312,20 @@ def test_commcell_responses_never_hold_secret(viewer_client, admin_role_client):
         admin_role_client.get(detail_url(commcell), {"format": "json"}),
         admin_role_client.options(LIST_URL),
         admin_role_client.options(detail_url(commcell)),
+        admin_role_client.get(detail_url(commcell), HTTP_ACCEPT="text/html"),
+        admin_role_client.get(LIST_URL, HTTP_ACCEPT="text/html"),
     ]
 
     for response in responses:
         assert_no_secret(response, commcell)
+
+
+def test_commcell_browsable_api_escapes_name(admin_role_client):
+    commcell = CommCellFactory(name=HOSTILE_NAME)
+
+    response = admin_role_client.get(detail_url(commcell), HTTP_ACCEPT="text/html")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert" in page

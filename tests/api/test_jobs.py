@@ -59,7 +59,7 @@ def test_job_list_runs_no_count_query(viewer_client):
 
 def test_job_cursor_walks_all_pages(viewer_client):
     commcell = CommCellFactory()
-    # Equal start times make the cursor fall back to the id tie-breaker.
+    # Equal start times make the cursor count an offset among rows at one position.
     for number in range(7):
         JobFactory(commcell=commcell, job_id=2000 + number, start_time=START)
 
@@ -130,17 +130,17 @@ def test_job_rejects_bad_start_after(viewer_client):
 
 
 @pytest.mark.parametrize(
-    ("field", "wanted", "other"),
+    ("field", "matching", "other"),
     [
         ("level", Job.Level.INCREMENTAL, Job.Level.FULL),
         ("outcome", Job.Outcome.FAILED, Job.Outcome.COMPLETED),
     ],
 )
-def test_job_filters_by_choice(viewer_client, field, wanted, other):
-    JobFactory(job_id=1, **{field: wanted})
+def test_job_filters_by_choice(viewer_client, field, matching, other):
+    JobFactory(job_id=1, **{field: matching})
     JobFactory(job_id=2, **{field: other})
 
-    payload = get_json(viewer_client, URL, **{field: wanted})
+    payload = get_json(viewer_client, URL, **{field: matching})
 
     assert job_ids(payload) == [1]
 
