@@ -1,7 +1,18 @@
 """API routes of this app; viewsets register on the router."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from .api import RetentionRuleViewSet, RetentionSummaryView
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("retention-rules", RetentionRuleViewSet, basename="retention-rule")
+
+urlpatterns = [
+    path(
+        "retention/summary/",
+        RetentionSummaryView.as_view(),
+        name="retention-summary",
+    ),
+    *router.urls,
+]

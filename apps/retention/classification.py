@@ -18,7 +18,7 @@ from .severity import Severity
 INFINITE_DAYS = -1
 DAYS_ONLY_CYCLES = 0
 
-# Retention of at most this many days is short term: extra cycles stretch it the most.
+# Retention of at most this many days is short term, which extra cycles stretch most.
 SHORT_TERM_MAX_DAYS = 30
 # Short-term retention with at least this many cycles is rated high.
 SHORT_TERM_MIN_CYCLES = 2
@@ -47,7 +47,9 @@ def estimate_kept_days(days: int, cycles: int, full_interval_days: int) -> int:
     rejected because nothing ages.
     """
     if days == INFINITE_DAYS:
-        raise InvalidRetentionError("Infinite retention keeps data forever.")
+        raise InvalidRetentionError(
+            "Infinite retention (-1 days) has no estimate because nothing ages."
+        )
     if cycles == DAYS_ONLY_CYCLES:
         return days
     return max(cycles * full_interval_days, days + full_interval_days - 1)
@@ -75,11 +77,11 @@ def classify(
     data_aging_reported: bool = True,
     full_interval_days: int = WEEKLY_FULL_DAYS,
 ) -> Classification:
-    """Classify one copy's basic retention; the first matching rule wins.
+    """Classify one copy's basic retention. The first matching rule wins.
 
     Data aging off is critical, infinite days info, short-term retention with several
     cycles high, many cycles medium, and everything else ok. When the CommServe did not
-    report the cycles, the copy is rated as days-only retention and the reason says so.
+    report the cycles, the copy is rated as days-only retention and the reason states it.
 
     Raises InvalidRetentionError for days below -1, negative cycles or a full interval
     below one day.

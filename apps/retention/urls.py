@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "retention"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "dashboard/retention",
+        views.RetentionDashboardView.as_view(),
+        name="dashboard",
+    ),
+]

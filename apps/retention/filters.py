@@ -1,0 +1,141 @@
+"""The retention rule filters that the dashboard and the API share."""
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from apps.commcell.models import CommCell, Plan
+
+from .classification import INFINITE_DAYS
+from .models import RetentionRule
+from .severity import Severity
+
+SELECT = {"class": "form-select form-select-sm"}
+NUMBER = {"class": "form-control form-control-sm", "inputmode": "numeric"}
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A number filter that accepts whole numbers only."""
+
+    field_class = forms.IntegerField
+
+
+class RetentionFilterForm(forms.Form):
+    """Reject ranges whose lower bound is above their upper bound."""
+
+    RANGES = (("days_min", "days_max"), ("cycles_min", "cycles_max"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for low_name, high_name in self.RANGES:
+            low = cleaned.get(low_name)
+            high = cleaned.get(high_name)
+            if low is not None and high is not None and low > high:
+                self.add_error(
+                    high_name,
+                    f"{self.fields[high_name].label} ({high}) is below "
+                    f"{self.fields[low_name].label.lower()} ({low}): swap the two "
+                    "values.",
+                )
+        return cleaned
+
+
+class RetentionRuleFilterSet(django_filters.FilterSet):
+    commcell = django_filters.ModelChoiceFilter(
+        queryset=CommCell.objects.only("id", "name").order_by("name"),
+        label="CommCell",
+        empty_label="All CommCells",
+        widget=forms.Select(attrs=SELECT),
+    )
+    plan = django_filters.ModelChoiceFilter(
+        queryset=Plan.objects.all(),
+        label="Plan id",
+        widget=forms.HiddenInput,
+    )
+    plan_name = django_filters.CharFilter(
+        field_name="plan__name",
+        lookup_expr="icontains",
+        label="Plan name contains",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    severity = django_filters.MultipleChoiceFilter(
+        choices=Severity.choices,
+        label="Severity",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    days = IntegerFilter(
+        field_name="retention_days",
+        label="Days",
+        min_value=INFINITE_DAYS,
+        help_text="Exact retention days; -1 is infinite.",
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+    days_min = IntegerFilter(
+        method="filter_days_min",
+        label="Days from",
+        min_value=0,
+        help_text="At least this many days; infinite retention counts as more.",
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+    days_max = IntegerFilter(
+        method="filter_days_max",
+        label="Days to",
+        min_value=0,
+        help_text="At most this many days; infinite retention is left out.",
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+    cycles = IntegerFilter(
+        field_name="retention_cycles",
+        label="Cycles",
+        min_value=0,
+        help_text="Exact retention cycles; 0 is days-only retention.",
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+    cycles_min = IntegerFilter(
+        field_name="retention_cycles",
+        lookup_expr="gte",
+        label="Cycles from",
+        min_value=0,
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+    cycles_max = IntegerFilter(
+        field_name="retention_cycles",
+        lookup_expr="lte",
+        label="Cycles to",
+        min_value=0,
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+    aging = django_filters.ChoiceFilter(
+        method="filter_aging",
+        label="Data aging",
+        choices=[("true", "On"), ("false", "Off")],
+        empty_label="Any",
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    class Meta:
+        model = RetentionRule
+        fields: list[str] = []
+        form = RetentionFilterForm
+
+    def filter_days_min(
+        self, queryset: QuerySet[RetentionRule], name: str, value: int
+    ) -> QuerySet[RetentionRule]:
+        return queryset.filter(
+            Q(retention_days__gte=value) | Q(retention_days=INFINITE_DAYS)
+        )
+
+    def filter_days_max(
+        self, queryset: QuerySet[RetentionRule], name: str, value: int
+    ) -> QuerySet[RetentionRule]:
+        return queryset.filter(retention_days__gte=0, retention_days__lte=value)
+
+    def filter_aging(
+        self, queryset: QuerySet[RetentionRule], name: str, value: str
+    ) -> QuerySet[RetentionRule]:
+        return queryset.filter(data_aging_enabled=value == "true")
+
+    @property
+    def has_active_filters(self) -> bool:
+        """True when the request set at least one filter to a value."""
+        return any(self.data.get(name) not in (None, "") for name in self.filters)
