@@ -181,7 +181,10 @@ class CommCellSerializer(serializers.ModelSerializer):
                 request_id=self._request_id(),
             )
         logger.info(
-            "CommCell %s (id %s) created through the API", commcell, commcell.pk
+            "CommCell %s (id %s) created through the API by %s",
+            commcell.name,
+            commcell.pk,
+            self._actor().username,
         )
         return commcell
 
@@ -190,11 +193,15 @@ class CommCellSerializer(serializers.ModelSerializer):
         secret = validated_data.pop("secret", None)
         for field, value in validated_data.items():
             setattr(instance, field, value)
+        # Only the fields sent are saved, so the CommServe name and version that a
+        # running collection writes are not overwritten with the values read here.
+        changed = [*validated_data, "updated_at"]
         if secret is not None:
             instance.secret = secret
+            changed.append("secret_encrypted")
 
         with transaction.atomic():
-            instance.save()
+            instance.save(update_fields=changed)
             audit.record(
                 actor=self._actor(),
                 action="commcell.update",
@@ -204,7 +211,11 @@ class CommCellSerializer(serializers.ModelSerializer):
                 request_id=self._request_id(),
             )
         logger.info(
-            "CommCell %s (id %s) updated through the API", instance, instance.pk
+            "CommCell %s (id %s) updated through the API by %s: %s",
+            instance.name,
+            instance.pk,
+            self._actor().username,
+            ", ".join(changed),
         )
         return instance
 

@@ -1,7 +1,9 @@
 import json
 
 import pytest
+from rest_framework.test import APIRequestFactory
 
+from apps.commcell.api import CommCellSerializer
 from apps.commcell.models import CommCell, SyncRun
 from apps.core.models import AuditLog
 from tests.api.helpers import HOSTILE_NAME
@@ -329,3 +331,22 @@ def test_commcell_browsable_api_escapes_name(admin_role_client):
     assert response.status_code == 200
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert" in page
+
+
+def test_commcell_update_keeps_collected_fields(admin_role_user):
+    commcell = CommCellFactory(secret=SECRET)
+    loaded = CommCell.objects.get(pk=commcell.pk)
+    # A collection finishes between loading the CommCell and saving the change.
+    CommCell.objects.filter(pk=commcell.pk).update(commserve_version="11.40.12")
+    request = APIRequestFactory().patch(detail_url(commcell))
+    request.user = admin_role_user
+    serializer = CommCellSerializer(
+        loaded, data={"enabled": False}, partial=True, context={"request": request}
+    )
+
+    assert serializer.is_valid(), serializer.errors
+    serializer.save()
+
+    commcell.refresh_from_db()
+    assert commcell.commserve_version == "11.40.12"
+    assert commcell.enabled is False
