@@ -31,6 +31,7 @@ from django.shortcuts import resolve_url
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
+from django.views.decorators.http import require_POST
 from django.views.generic import RedirectView
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -51,6 +52,7 @@ from apps.core.permissions import (
     IsViewer,
     IsViewerReadOrAdmin,
     ViewerRequiredMixin,
+    admin_required,
 )
 from apps.core.roles import ADMIN, VIEWER, is_admin, is_viewer
 from tests.factories import (
@@ -706,10 +708,19 @@ def test_classify_rejects_api_without_role():
         classify(Endpoint("open", (pattern,), callback))
 
 
-def test_classify_reads_decorated_view():
-    endpoint = next(e for e in ENDPOINTS if e.name == "core:account")
+@require_POST
+@admin_required
+def guarded_view(request):
+    return HttpResponse("done")
 
-    assert classify(endpoint).roles == {"get": VIEWER, "post": VIEWER}
+
+def test_classify_reads_decorated_view():
+    pattern = URLPattern(RoutePattern("guarded/"), guarded_view, name="guarded")
+
+    policy = classify(Endpoint("guarded", (pattern,), guarded_view))
+
+    assert policy.kind == "page"
+    assert policy.roles == {"post": ADMIN}
 
 
 def test_viewer_token_reads_plans(users, objects):
