@@ -128,8 +128,8 @@ def classify_record(
         record.days,
         record.cycles,
         data_aging_enabled=record.data_aging_enabled,
-        cycles_reported=getattr(record, "cycles_reported", True),
-        data_aging_reported=getattr(record, "data_aging_reported", True),
+        cycles_reported=record.cycles_reported,
+        data_aging_reported=record.data_aging_reported,
         full_interval_days=full_interval_days,
     )
 

@@ -139,9 +139,9 @@ def _build_rule(
         plan_id=plan_of_policy.get(copy.storage_policy_id),
         retention_days=record.days,
         retention_cycles=record.cycles,
-        cycles_reported=getattr(record, "cycles_reported", True),
+        cycles_reported=record.cycles_reported,
         data_aging_enabled=record.data_aging_enabled,
-        data_aging_reported=getattr(record, "data_aging_reported", True),
+        data_aging_reported=record.data_aging_reported,
         job_based_retention=record.job_based_retention,
         extended_rules=[
             asdict(rule) for rule in sorted(record.extended, key=lambda r: r.slot)

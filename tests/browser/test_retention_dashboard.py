@@ -1,10 +1,11 @@
 """The retention dashboard in a real browser: login, charts, htmx filtering."""
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import LOOPBACK_HOSTS
 from tests.factories import CommCellFactory, PlanFactory, UserFactory
@@ -16,10 +17,8 @@ PASSWORD = "correct-horse-battery"
 HOSTILE_PLAN = '<img src=x onerror="window.injected=1">'
 
 
-@pytest.fixture
-def outside_requests(page: Page) -> list[str]:
-    """Abort and record every request the page makes to a host other than loopback."""
-    blocked: list[str] = []
+def _loopback_only(blocked: list[str]) -> Callable[[Route], None]:
+    """Build a route handler that aborts and records requests to other hosts."""
 
     def guard(route: Route) -> None:
         if urlsplit(route.request.url).hostname in LOOPBACK_HOSTS:
@@ -28,7 +27,14 @@ def outside_requests(page: Page) -> list[str]:
             blocked.append(route.request.url)
             route.abort()
 
-    page.context.route("**/*", guard)
+    return guard
+
+
+@pytest.fixture
+def outside_requests(page: Page) -> list[str]:
+    """Abort and record every request the page makes to a host other than loopback."""
+    blocked: list[str] = []
+    page.context.route("**/*", _loopback_only(blocked))
     return blocked
 
 
@@ -166,3 +172,23 @@ def test_dashboard_keeps_input_typed_during_request(
     expect(page.locator("#retention-rules tbody tr")).to_have_count(3)
     assert page.input_value("#id_days_max") == "95"
     assert outside_requests == []
+
+
+def test_dashboard_filters_without_javascript(
+    browser: Browser, live_server, dashboard_data
+):
+    context = browser.new_context(java_script_enabled=False)
+    blocked: list[str] = []
+    context.route("**/*", _loopback_only(blocked))
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    _log_in(page, live_server.url)
+
+    page.check("#retention-filters input[name=severity][value=critical]")
+    page.click("#retention-filters button[type=submit]")
+
+    expect(page).to_have_url(re.compile(r"severity=critical"))
+    expect(page.locator("#retention-rules tbody tr")).to_have_count(1)
+    expect(page.locator("#retention-filters input[value=critical]")).to_be_checked()
+    assert blocked == []
+    context.close()

@@ -342,3 +342,15 @@ def test_dashboard_json_chart_data_is_valid_json(viewer_client, rules):
     start = content.index('id="retention-summary-data" type="application/json">')
     raw = content[start:].split(">", 1)[1].split("</script>", 1)[0]
     assert json.loads(raw)["total"] == 6
+
+
+def test_dashboard_shows_unreported_values(viewer_client, rules):
+    rule = rules["ok_west"]
+    rule.cycles_reported = False
+    rule.data_aging_reported = False
+    rule.save()
+
+    content = viewer_client.get(URL).content.decode()
+
+    assert '<td class="text-end">not reported</td>' in content
+    assert "on (assumed)" in content

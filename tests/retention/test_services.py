@@ -225,3 +225,21 @@ def test_save_rules_600_copies_few_queries(commcell, django_assert_max_num_queri
 
     assert saved == 600
     assert RetentionRule.objects.filter(plan__isnull=False).count() == 600
+
+
+def test_save_rules_stores_unreported_flags(commcell):
+    copy = _copy(commcell)
+    record = RetentionRecord(
+        10,
+        0,
+        data_aging_enabled=True,
+        cycles_reported=False,
+        data_aging_reported=False,
+    )
+
+    save_rules(commcell, [(copy, record)])
+
+    rule = RetentionRule.objects.get(copy=copy)
+    assert rule.cycles_reported is False
+    assert rule.data_aging_reported is False
+    assert "reported days but no cycles" in rule.reason
