@@ -17,7 +17,7 @@ class JobListingCheck:
 
     A page repeats when it contains an id from the last `window` ids of earlier pages
     (the list changed while it was read, or the CommServe ignored `offset`). A listing
-    ends early when a page is empty or shorter than requested before `total` rows came.
+    ends early when a page is empty before `total` rows came.
     """
 
     def __init__(self, page_size: int, *, request: str = "GET /Job") -> None:
@@ -57,16 +57,18 @@ class JobListingCheck:
     def is_finished(self, offset: int, row_count: int, total: int) -> bool:
         """Return True when the page at `offset` was the last one.
 
-        Raises PagingError when the page is empty or short but `total` is not reached.
+        A short page before `total` is not an error: a CommServe may cap the page
+        size below the `limit` header, and the next offset starts after the rows it
+        sent. Raises PagingError when a page is empty before `total` is reached.
         """
         if offset + row_count >= total:
             return True
-        if row_count >= self.page_size:
+        if row_count > 0:
             return False
         raise PagingError(
-            f"{self.request} ended at offset {offset} with a page of {row_count} rows "
-            f"({self.page_size} requested) after {offset + row_count} of {total} "
-            "announced rows, so later jobs were not read. Run the collection again; "
-            "if it ends early again, the CommServe may cap the page size: lower the "
-            f"page size on the CommCell below {self.page_size}."
+            f"{self.request} returned an empty page at offset {offset} after "
+            f"{offset} of {total} announced rows, so later jobs were not read. The "
+            "job list shrank while it was read (jobs aged or were deleted), or the "
+            "CommServe stopped paging. Run the collection again; if it ends early at "
+            "the same offset, check the CommServe's job list for that window."
         )
