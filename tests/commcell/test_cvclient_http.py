@@ -356,7 +356,7 @@ def test_job_paging_truncated(client, sim_faults):
 
     assert [page.offset for page in pages] == [0, 400]
     assert error is not None
-    assert "ended at offset 800" in str(error)
+    assert "empty page at offset 800" in str(error)
     assert "empty page" in str(error)
 
 
