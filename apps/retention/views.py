@@ -4,9 +4,10 @@ import logging
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views import View
+from django_htmx.http import HttpResponseClientRedirect
 
 from apps.core.permissions import ViewerRequiredMixin
 
@@ -58,8 +59,22 @@ class RetentionDashboardView(ViewerRequiredMixin, View):
             "nothing_collected": summary["total"] == 0
             and not filterset.has_active_filters,
         }
-        template = self.fragment_template if _wants_fragment(request) else None
-        return render(request, template or self.page_template, context)
+        if _wants_fragment(request):
+            return render(request, self.fragment_template, context)
+        return render(request, self.page_template, context)
+
+    def handle_no_permission(self) -> HttpResponse:
+        """Send htmx requests of an expired session to the login page as a whole.
+
+        Otherwise htmx would follow the redirect and put the login page into the
+        results area.
+        """
+        response = super().handle_no_permission()
+        if getattr(self.request, "htmx", False) and isinstance(
+            response, HttpResponseRedirect
+        ):
+            return HttpResponseClientRedirect(response.url)
+        return response
 
 
 def _wants_fragment(request: HttpRequest) -> bool:

@@ -354,3 +354,11 @@ def test_dashboard_shows_unreported_values(viewer_client, rules):
 
     assert '<td class="text-end">not reported</td>' in content
     assert "on (assumed)" in content
+
+
+@pytest.mark.django_db
+def test_dashboard_htmx_anonymous_redirects_page():
+    response = Client().get(URL, **HTMX)
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/accounts/login/?next={URL}"
