@@ -102,6 +102,14 @@ class SimulatorApp:
 
     def handle_api(self, request: Request) -> Response:
         response = self._handle_api(request)
+        if response.status >= 400:
+            logger.info(
+                "%s %s returned %d on %s",
+                request.method,
+                request.path,
+                response.status,
+                self.env.name,
+            )
         key = (f"{request.method} {API_BASE}{request.path}", response.status)
         self.stats.requests[key] += 1
         return response

@@ -23,6 +23,9 @@ from commserve_sim.tls import server_context
 
 logger = logging.getLogger("commserve_sim")
 
+# expire_tokens acts on tokens that exist, so it is only available at run time.
+STARTUP_FAULTS = sorted(set(FAULT_PARAMETERS) - {"expire_tokens"})
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -82,17 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--mediaagent-api",
         choices=MEDIA_AGENT_APIS,
         default="v2",
-        help="the one MediaAgent list endpoint that answers; "
+        help="the one MediaAgent list endpoint that responds; "
         "the other two return 404 (default v2)",
     )
     parser.add_argument(
         "--fault",
         action="append",
         default=[],
-        choices=sorted(FAULT_PARAMETERS),
+        choices=STARTUP_FAULTS,
         metavar="NAME",
-        help="start with this fault active (repeatable): "
-        + ", ".join(sorted(FAULT_PARAMETERS)),
+        help="start with this fault active (repeatable): " + ", ".join(STARTUP_FAULTS),
     )
     parser.add_argument(
         "--now",

@@ -2,9 +2,9 @@
 
 Every client with jobs owns one slot per day, and the CommServe owns one more (the daily
 data aging job). Slots are ordered by their start offset in the day, so the job id
-`JOB_ID_BASE + day * slots_per_day + rank` grows with start time, and the job at any
-position of a filtered, windowed list is found by counting, not by generating the
-jobs before it.
+`JOB_ID_BASE + day * slots_per_day + rank` grows with start time. The job at any
+position of a filtered, windowed list is found by counting slots, without generating
+the jobs before it.
 """
 
 from __future__ import annotations

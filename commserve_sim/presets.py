@@ -1,8 +1,8 @@
 """Scale presets: `small` (what the test suite collects) and `large` (the demo).
 
-Both are deterministic functions of the seed. The small preset is a fixed table so that
-tests can rely on each retention class being present; the large one is drawn at random
-from the seed with the proportions listed in the README.
+Both are deterministic functions of the seed. The small preset is a fixed table, so
+tests can rely on each retention class being present. The large one is drawn at random
+from the seed in the proportions listed in the README.
 """
 
 from __future__ import annotations
@@ -219,6 +219,7 @@ class PresetBuilder:
                 app_name = candidate
                 break
             roll -= weight
+
         if rng.random() < 0.8:
             # Night window 19:00-05:00 UTC; the rest start at any time of day.
             start_offset = (68400 + rng.randrange(36000)) % 86400
@@ -226,6 +227,7 @@ class PresetBuilder:
             start_offset = rng.randrange(86400)
         cadence = overrides.get("cadence", "") or plan.cadence
         phase = rng.randint(1, 28) if cadence == "monthly_full" else rng.randrange(7)
+
         values = {
             "client_id": CLIENT_ID_BASE + index,
             "name": name,
@@ -259,27 +261,27 @@ class PresetBuilder:
 
 def build_small(seed: int, now: int) -> Environment:
     """About 10 plans and 25 copies covering every retention class, 50 clients."""
-    b = PresetBuilder(seed, "small")
-    agents = [b.add_media_agent(f"ma{n:02d}") for n in range(1, 9)]
+    builder = PresetBuilder(seed, "small")
+    agents = [builder.add_media_agent(f"ma{n:02d}") for n in range(1, 9)]
     agents[4].online, agents[4].offline_reason_code = False, 2
 
-    disk = b.add_pool("DiskPool01", "disk", 50, 0.35, agents[0:2])
-    cloud = b.add_pool("CloudPool01", "cloud", 400, 0.5, agents[1:3])
-    full = b.add_pool("DiskPool02-Full", "disk", 20, 0.015, agents[2:3])
-    offline = b.add_pool(
+    disk = builder.add_pool("DiskPool01", "disk", 50, 0.35, agents[0:2])
+    cloud = builder.add_pool("CloudPool01", "cloud", 400, 0.5, agents[1:3])
+    full = builder.add_pool("DiskPool02-Full", "disk", 20, 0.015, agents[2:3])
+    offline = builder.add_pool(
         "DiskPool03", "disk", 30, 0.4, agents[4:5], offline_reason=OFFLINE_MOUNT_PATH
     )
-    hsx = b.add_pool("HSXPool01", "hyperscale", 180, 0.08, agents[5:8])
-    hostile = b.add_pool(
+    hsx = builder.add_pool("HSXPool01", "hyperscale", 180, 0.08, agents[5:8])
+    hostile = builder.add_pool(
         "<script>alert(1)</script>", "disk", 10, 0.4, agents[3:4], dedup=False
     )
 
-    b.add_store(disk, agents[0:2])
-    b.add_store(disk, agents[0:1], sealed_time=now - 200 * 86400)
-    b.add_store(cloud, agents[1:3])
-    b.add_store(full, agents[2:3], pruning_enabled=False)
-    b.add_store(offline, agents[4:5])
-    b.add_store(hsx, agents[5:8])
+    builder.add_store(disk, agents[0:2])
+    builder.add_store(disk, agents[0:1], sealed_time=now - 200 * 86400)
+    builder.add_store(cloud, agents[1:3])
+    builder.add_store(full, agents[2:3], pruning_enabled=False)
+    builder.add_store(offline, agents[4:5])
+    builder.add_store(hsx, agents[5:8])
 
     no = {"data_aging": False}
     monthly = {"extended": [ExtendedRule("monthly_fulls", 365)]}
@@ -313,10 +315,10 @@ def build_small(seed: int, now: int) -> Environment:
             ("Long-Term", cloud, 60, 1, plain)]),
     ]  # fmt: skip
     plans = [
-        b.add_plan(name, cadence, copies, failure)
+        builder.add_plan(name, cadence, copies, failure)
         for name, cadence, failure, copies in table
     ]
-    b.add_dr_policy(disk)
+    builder.add_dr_policy(disk)
 
     special = {
         3: {"name": "O'Brien-FS"},
@@ -333,8 +335,8 @@ def build_small(seed: int, now: int) -> Environment:
     for number in range(1, 51):
         overrides = dict(special.get(number, {}))
         name = overrides.pop("name", f"client{number:02d}")
-        b.add_client(name, plans[(number - 1) % len(plans)], **overrides)
-    return b.environment(history_days=90)
+        builder.add_client(name, plans[(number - 1) % len(plans)], **overrides)
+    return builder.environment(history_days=90)
 
 
 def _large_retention_specs(
@@ -380,14 +382,16 @@ def _large_retention_specs(
 
 def build_large(seed: int, now: int) -> Environment:
     """250 plans, 600 copies, 60 pools, 250 MediaAgents, 150 DDBs, 20,000 clients."""
-    b = PresetBuilder(seed, "large")
-    rng = b.rng
+    builder = PresetBuilder(seed, "large")
+    rng = builder.rng
     sites = ("ams", "fra", "lon", "nyc", "sgp")
     agents = []
     offline_agents = set(rng.sample(range(250), 12))
     for number in range(250):
         reason = rng.choice((1, 2, 5)) if number in offline_agents else 0
-        agents.append(b.add_media_agent(f"ma-{sites[number % 5]}-{number:03d}", reason))
+        agents.append(
+            builder.add_media_agent(f"ma-{sites[number % 5]}-{number:03d}", reason)
+        )
 
     kinds = ["cloud"] * 8 + ["hyperscale"] * 4 + ["disk"] * 48
     free_fractions = [0.012, 0.015, 0.018] + [0.04, 0.06, 0.07, 0.08, 0.09]
@@ -406,7 +410,7 @@ def build_large(seed: int, now: int) -> Environment:
         reason = ""
         if number in offline_pools:
             reason = OFFLINE_MOUNT_PATH if number % 2 else OFFLINE_LIBRARY
-        b.add_pool(
+        builder.add_pool(
             name,
             kind,
             rng.choice((50, 100, 200, 400, 800)),
@@ -416,7 +420,7 @@ def build_large(seed: int, now: int) -> Environment:
             offline_reason=reason,
         )
 
-    dedup_pools = [pool for pool in b.pools if pool.dedup]
+    dedup_pools = [pool for pool in builder.pools if pool.dedup]
     owners = list(dedup_pools) + [rng.choice(dedup_pools) for _ in range(150 - 56)]
     sealed = set(rng.sample(range(56, 150), 30))
     no_pruning = set(rng.sample(range(150), 4))
@@ -425,7 +429,7 @@ def build_large(seed: int, now: int) -> Environment:
         count = rng.randint(1, 4)
         partition_agents = (pool_agents * 4)[:count]
         sealed_time = now - rng.randint(30, 700) * 86400 if number in sealed else 0
-        b.add_store(pool, partition_agents, sealed_time, number not in no_pruning)
+        builder.add_store(pool, partition_agents, sealed_time, number not in no_pruning)
 
     cadences = ["weekly_full"] * 45 + ["monthly_full"] * 15
     cadences += ["weekly_synthetic_full"] * 25 + ["weekly_full_differential"] * 15
@@ -445,14 +449,14 @@ def build_large(seed: int, now: int) -> Environment:
         copies = []
         for position in range(copy_count):
             days, cycles, extra = specs.pop()
-            pool = rng.choice(b.pools)
+            pool = rng.choice(builder.pools)
             copies.append((copy_names[position], pool, days, cycles, extra))
         failure = 0.6 if number in failing_plans else 0.0
-        b.add_plan(name, rng.choice(cadences), copies, failure)
-    b.add_dr_policy(b.pools[12])
+        builder.add_plan(name, rng.choice(cadences), copies, failure)
+    builder.add_dr_policy(builder.pools[12])
 
-    weights = [rng.paretovariate(1.2) for _ in b.plans]
-    plan_choices = rng.choices(b.plans, weights=weights, k=20000)
+    weights = [rng.paretovariate(1.2) for _ in builder.plans]
+    plan_choices = rng.choices(builder.plans, weights=weights, k=20000)
     hostile = {11: "O'Brien-FS", 42: "<script>alert(1)</script>", 99: '"db" & <b>x</b>'}
     for number in range(20000):
         overrides: dict = {}
@@ -468,8 +472,8 @@ def build_large(seed: int, now: int) -> Environment:
         elif roll < 0.075:
             overrides["data_aging_enabled"] = False
         name = hostile.get(number, f"{sites[number % 5]}-srv-{number:05d}")
-        b.add_client(name, plan_choices[number], **overrides)
-    return b.environment(history_days=90)
+        builder.add_client(name, plan_choices[number], **overrides)
+    return builder.environment(history_days=90)
 
 
 def build_preset(name: str, seed: int, now: int) -> Environment:

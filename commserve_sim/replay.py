@@ -9,7 +9,7 @@ A request maps to file names built from its method and its path below
    (`POST__Qcommand__qoperation%20execute#EVGui_DDBEnginesReq.json`);
 3. `<METHOD>__<path>.json`.
 
-The first file that exists is served. A `.status` file with the same stem holds the HTTP
+The first file that exists is served. A `.status` file with the same stem contains the HTTP
 status (default 200).
 """
 

@@ -362,6 +362,7 @@ def copy_detail(env: Environment, policy: StoragePolicy, copy: Copy) -> dict:
     body["storagePool"] = {"storagePoolName": pool.name, "storagePoolId": pool.pool_id}
     body["mediaAgent"] = _media_agent_ref(env, pool)
     body["retentionRules"]["retentionFlags"]["dirtyExtendedRetention"] = 0
+
     return {"copy": body, "error": NO_ERROR}
 
 

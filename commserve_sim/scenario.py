@@ -160,18 +160,6 @@ def read_scenario(path: Path) -> Any:
         ) from None
 
 
-def _unique(names: list[Node], key: str) -> dict[str, Node]:
-    seen: dict[str, Node] = {}
-    for node in names:
-        name = node.text(key)
-        if name in seen:
-            raise node.get(key).fail(
-                f"{name!r} is used twice", "give each a unique name"
-            )
-        seen[name] = node
-    return seen
-
-
 def _resolve(node: Node, key: str, table: dict[str, Any], kind: str) -> Any:
     name = node.text(key)
     if name not in table:

@@ -199,18 +199,18 @@ def _first_pages(simulator):
 
 def test_same_seed_gives_same_environment(simulator_factory):
     fixed = ("--preset", "small", "--now", "2026-03-01T12:00:00Z")
-    one = simulator_factory(*fixed, "--seed", "11")
-    two = simulator_factory(*fixed, "--seed", "11")
+    first_sim = simulator_factory(*fixed, "--seed", "11")
+    second_sim = simulator_factory(*fixed, "--seed", "11")
 
-    assert _first_pages(one) == _first_pages(two)
+    assert _first_pages(first_sim) == _first_pages(second_sim)
 
 
 def test_other_seed_gives_other_jobs(simulator_factory):
     fixed = ("--preset", "small", "--now", "2026-03-01T12:00:00Z")
-    one = simulator_factory(*fixed, "--seed", "11")
-    two = simulator_factory(*fixed, "--seed", "12")
+    first_sim = simulator_factory(*fixed, "--seed", "11")
+    second_sim = simulator_factory(*fixed, "--seed", "12")
 
-    assert _first_pages(one)[0] != _first_pages(two)[0]
+    assert _first_pages(first_sim)[0] != _first_pages(second_sim)[0]
 
 
 def test_job_ids_survive_a_later_restart(simulator_factory):
