@@ -5,12 +5,12 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .roles import is_admin, is_viewer
+from .roles import ADMIN, VIEWER, is_admin, is_viewer
 
 
 class ViewerRequiredMixin(AccessMixin):
@@ -34,23 +34,25 @@ class AdminRequiredMixin(ViewerRequiredMixin):
         return is_admin(user)
 
 
-def _role_required(check: Callable[[Any], bool]) -> Callable:
+def _role_required(check: Callable[[Any], bool], role: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
-                return redirect(f"/accounts/login/?next={request.path}")
+                return redirect_to_login(request.get_full_path())
             if not check(request.user):
                 raise PermissionDenied("Your role does not allow this page.")
             return view(request, *args, **kwargs)
 
+        # Read by the test that checks every URL declares a role.
+        wrapped.required_role = role
         return wrapped
 
     return decorator
 
 
-viewer_required = _role_required(is_viewer)
-admin_required = _role_required(is_admin)
+viewer_required = _role_required(is_viewer, VIEWER)
+admin_required = _role_required(is_admin, ADMIN)
 
 
 class IsViewer(BasePermission):

@@ -16,8 +16,11 @@ VIEWER = "viewer"
 ADMIN = "admin"
 ROLES = (VIEWER, ADMIN)
 
-# Apps whose models admins manage in the Django admin.
+# Apps whose models admins manage in the Django admin: users and API tokens included,
+# so an admin can create viewer accounts and issue tokens.
 MANAGED_APP_LABELS = (
+    "auth",
+    "authtoken",
     "core",
     "commcell",
     "retention",
