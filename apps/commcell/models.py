@@ -4,7 +4,12 @@ Every inventory row carries the CommCell and the id the CommServe gave it (`cv_i
 one installation can hold several CommCells whose ids overlap.
 """
 
+import ipaddress
+import os
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -66,6 +71,25 @@ class CommCell(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        url_error = base_url_error(self.base_url)
+        if url_error:
+            errors["base_url"] = url_error
+        if self.auth_type == self.AuthType.PASSWORD and not self.username:
+            errors["username"] = (
+                "A user name is required for password login; enter the CommServe "
+                "user, or choose token authentication."
+            )
+        if self.ca_bundle and not os.path.exists(self.ca_bundle):
+            errors["ca_bundle"] = (
+                f"The CA bundle {self.ca_bundle} does not exist. Enter the path of a PEM "
+                "file that exists on the web and worker machines, or leave it empty."
+            )
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def secret(self) -> str:
         if not self.secret_encrypted:
@@ -79,6 +103,36 @@ class CommCell(models.Model):
     @property
     def has_secret(self) -> bool:
         return bool(self.secret_encrypted)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url_error(url: str) -> str:
+    """Return why `url` is not an acceptable CommServe URL, or "" when it is.
+
+    Plain http is accepted only for loopback hosts, because the password or token
+    would cross the network unencrypted.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "http" and not is_loopback_host(host):
+        return (
+            f"{url} uses plain http, which would send the CommServe password or token "
+            f"unencrypted. Use https://{parts.netloc}{parts.path} instead; plain http "
+            "is accepted only for a loopback host such as 127.0.0.1."
+        )
+    if parts.scheme not in ("http", "https"):
+        return (
+            f"{url} is not an http or https URL; enter the https URL of the REST API."
+        )
+    return ""
 
 
 class SyncRun(models.Model):

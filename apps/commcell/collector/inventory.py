@@ -1,0 +1,249 @@
+"""Collection steps for the inventory: each reads one endpoint and upserts its rows.
+
+Every step returns the number of rows it stored and writes them in one transaction, so a
+step that fails leaves the rows of the previous run untouched.
+"""
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from apps.commcell.cvclient.errors import CommServeError
+from apps.commcell.cvclient.records import (
+    CopyRecord,
+    DDBStoreRecord,
+    PlanRecord,
+)
+from apps.commcell.models import (
+    Client,
+    CommCell,
+    Plan,
+    StoragePolicy,
+    StoragePolicyCopy,
+)
+from apps.pruning.models import DDBPartition, DDBStore
+from apps.storage.models import MediaAgent, StoragePool
+
+from .context import FATAL_ERRORS, PartialStepError, StepContext
+from .upsert import (
+    clean_text,
+    fit_row,
+    id_map,
+    name_map,
+    record_row,
+    upsert_inventory,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def collect_commserve(ctx: StepContext) -> int:
+    info = ctx.client.get_commserve()
+    CommCell.objects.filter(pk=ctx.commcell.pk).update(
+        commserve_name=clean_text(info.name, 150),
+        commserve_version=clean_text(info.version, 50),
+    )
+    logger.info(
+        "%s: CommServe %s, version %s", ctx.label, info.name, info.version or "?"
+    )
+    return 1
+
+
+def collect_clients(ctx: StepContext) -> int:
+    records = ctx.client.list_clients()
+    rows = [record_row(record) for record in records]
+    return _store(ctx, "clients", Client, rows)
+
+
+def collect_storage_policies(ctx: StepContext) -> int:
+    records = ctx.client.list_storage_policies()
+
+    # A plan record may lack its policy id while the policy lists the plan.
+    ctx.carry["policy_of_plan"] = {
+        plan_cv_id: record.cv_id
+        for record in records
+        for plan_cv_id in record.plan_cv_ids
+    }
+    rows = [record_row(record) for record in records]
+    return _store(ctx, "storage_policies", StoragePolicy, rows)
+
+
+def collect_plans(ctx: StepContext) -> int:
+    records: list[PlanRecord] = ctx.client.list_plans()
+    ctx.carry["plan_copies"] = [copy for plan in records for copy in plan.copies]
+    policy_ids = id_map(StoragePolicy, ctx.commcell)
+    policy_of_plan = ctx.carry.get("policy_of_plan", {})
+
+    rows = []
+    for record in records:
+        row = record_row(record)
+        policy_cv_id = record.storage_policy_cv_id or policy_of_plan.get(record.cv_id)
+        row["storage_policy_id"] = policy_ids.get(policy_cv_id)
+        rows.append(row)
+    return _store(ctx, "plans", Plan, rows)
+
+
+def collect_copies(ctx: StepContext) -> int:
+    """Read the copies of every stored storage policy, then classify their retention.
+
+    A policy whose copy list fails is recorded as an error and skipped, so the copies
+    of every other policy are still saved.
+    """
+    policies = list(
+        StoragePolicy.objects.filter(
+            commcell=ctx.commcell, removed_at__isnull=True
+        ).values_list("cv_id", "name")
+    )
+    records, failures = _read_copies(ctx, policies)
+    records = _merge_plan_copies(records, ctx.carry.get("plan_copies", []))
+
+    written = _store_copies(ctx, records)
+    ctx.counts["retention_rules"] = _save_retention(ctx, records)
+    if failures:
+        raise PartialStepError(failures)
+    return written
+
+
+def _read_copies(
+    ctx: StepContext, policies: list[tuple[int, str]]
+) -> tuple[list[CopyRecord], list[str]]:
+    records: list[CopyRecord] = []
+    failures: list[str] = []
+    for done, (cv_id, name) in enumerate(policies, start=1):
+        try:
+            records.extend(ctx.client.list_copies(cv_id))
+        except FATAL_ERRORS:
+            raise
+        except CommServeError as exc:
+            failures.append(f"Storage policy {name} (id {cv_id}): {exc}")
+            logger.warning(
+                "%s: copies of storage policy %s (id %s) failed: %s",
+                ctx.label,
+                name,
+                cv_id,
+                exc,
+            )
+        ctx.progress.set("copies", done=done, total=len(policies))
+
+    ctx.progress.set("copies", done=len(policies), total=len(policies), force=True)
+    return records, failures
+
+
+def _merge_plan_copies(
+    records: list[CopyRecord], plan_copies: list[CopyRecord]
+) -> list[CopyRecord]:
+    """Add the copies that only the plan list reported. The policy's copy list wins."""
+    known = {record.cv_id for record in records}
+    extra = [copy for copy in plan_copies if copy.cv_id not in known]
+    unique_extra = {copy.cv_id: copy for copy in extra}
+    return [*records, *unique_extra.values()]
+
+
+def _store_copies(ctx: StepContext, records: list[CopyRecord]) -> int:
+    policy_ids = id_map(StoragePolicy, ctx.commcell)
+    rows = []
+    for record in records:
+        policy_id = policy_ids.get(record.storage_policy_cv_id)
+        if policy_id is None:
+            logger.warning(
+                "%s: copy %s (id %s) skipped: its storage policy id %s is not stored",
+                ctx.label,
+                record.name,
+                record.cv_id,
+                record.storage_policy_cv_id,
+            )
+            continue
+        row = record_row(record)
+        row["storage_policy_id"] = policy_id
+        rows.append(row)
+
+    with transaction.atomic():
+        return upsert_inventory(StoragePolicyCopy, ctx.commcell, rows)
+
+
+def _save_retention(ctx: StepContext, records: list[CopyRecord]) -> int:
+    from apps.retention.services import save_rules
+
+    copies = StoragePolicyCopy.objects.filter(
+        commcell=ctx.commcell, cv_id__in=[record.cv_id for record in records]
+    ).select_related("storage_policy")
+    by_cv_id = {copy.cv_id: copy for copy in copies}
+    pairs = [
+        (by_cv_id[record.cv_id], record.retention)
+        for record in records
+        if record.cv_id in by_cv_id
+    ]
+
+    with transaction.atomic():
+        return save_rules(ctx.commcell, pairs)
+
+
+def collect_storage_pools(ctx: StepContext) -> int:
+    records = ctx.client.list_storage_pools()
+    rows = [record_row(record) for record in records]
+    return _store(ctx, "storage_pools", StoragePool, rows)
+
+
+def collect_media_agents(ctx: StepContext) -> int:
+    records = ctx.client.list_media_agents()
+    rows = [record_row(record) for record in records]
+    return _store(ctx, "media_agents", MediaAgent, rows)
+
+
+def collect_ddb_stores(ctx: StepContext) -> int:
+    records: list[DDBStoreRecord] = ctx.client.list_ddb_stores()
+    rows = [record_row(record) for record in records]
+    ctx.progress.set("ddb_stores", done=0, total=len(rows), force=True)
+
+    with transaction.atomic():
+        written = upsert_inventory(DDBStore, ctx.commcell, rows)
+        ctx.counts["ddb_partitions"] = _store_partitions(ctx, records)
+
+    ctx.progress.set("ddb_stores", done=written, total=len(rows), force=True)
+    return written
+
+
+def _store_partitions(ctx: StepContext, records: list[DDBStoreRecord]) -> int:
+    store_ids = id_map(DDBStore, ctx.commcell)
+    agent_ids = id_map(MediaAgent, ctx.commcell)
+    agent_names = name_map(MediaAgent, ctx.commcell)
+
+    partitions: dict[tuple[int, int], DDBPartition] = {}
+    for record in records:
+        store_id = store_ids[record.cv_id]
+        seen = ctx.seen_partitions.setdefault(store_id, set())
+        for part in record.partitions:
+            agent_id = agent_ids.get(part.media_agent_cv_id) or agent_names.get(
+                part.media_agent_name.lower()
+            )
+            row = fit_row(
+                DDBPartition,
+                {
+                    "path": part.path,
+                    "media_agent_name": part.media_agent_name,
+                    "status": part.status,
+                },
+            )
+            partitions[(store_id, part.cv_id)] = DDBPartition(
+                store_id=store_id, cv_id=part.cv_id, media_agent_id=agent_id, **row
+            )
+            seen.add(part.cv_id)
+
+    DDBPartition.objects.bulk_create(
+        list(partitions.values()),
+        update_conflicts=True,
+        unique_fields=["store", "cv_id"],
+        update_fields=["path", "media_agent", "media_agent_name", "status"],
+    )
+    return len(partitions)
+
+
+def _store(
+    ctx: StepContext, entity: str, model: Any, rows: list[dict[str, Any]]
+) -> int:
+    ctx.progress.set(entity, done=0, total=len(rows), force=True)
+    with transaction.atomic():
+        written = upsert_inventory(model, ctx.commcell, rows)
+    ctx.progress.set(entity, done=written, total=len(rows), force=True)
+    return written

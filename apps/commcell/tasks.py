@@ -1,0 +1,30 @@
+"""Celery tasks that collect a CommCell. The work itself is in `collector` and `services`."""
+
+import logging
+
+from celery import Task, shared_task
+from django.conf import settings
+
+from . import collector, services
+
+logger = logging.getLogger(__name__)
+
+# Celery kills the task at the hard limit. The soft limit comes a minute earlier, so
+# the run can record why it stopped.
+TIME_LIMIT = settings.CELERY_TASK_TIME_LIMIT
+SOFT_TIME_LIMIT = max(TIME_LIMIT - 60, 1)
+
+
+@shared_task(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)
+def collect_commcell(run_id: int) -> str:
+    """Collect a queued run and return its final status."""
+    return collector.run_collection(run_id).status
+
+
+@shared_task(bind=True, time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)
+def collect_scheduled(self: Task, commcell_id: int) -> str | None:
+    """Start and collect a scheduled run, unless one is active or the CommCell is off."""
+    run = services.start_scheduled_sync(commcell_id, celery_task_id=self.request.id)
+    if run is None:
+        return None
+    return collector.run_collection(run.pk).status
