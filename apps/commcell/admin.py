@@ -1,0 +1,328 @@
+"""Admin pages: CommCell connections (editable, audited), runs and inventory (read-only)."""
+
+import logging
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from apps.core import audit
+
+from . import schedule, services
+from .forms import CommCellAdminForm
+from .models import (
+    Client,
+    CommCell,
+    Job,
+    Plan,
+    StoragePolicy,
+    StoragePolicyCopy,
+    SyncRun,
+)
+
+logger = logging.getLogger(__name__)
+
+# CommCell fields an audit row records. The secret appears only as changed or unchanged.
+AUDITED_FIELDS = (
+    "name",
+    "base_url",
+    "auth_type",
+    "username",
+    "verify_tls",
+    "ca_bundle",
+    "timeout_seconds",
+    "page_size",
+    "initial_job_days",
+    "job_overlap_hours",
+    "collection_interval_minutes",
+    "enabled",
+)
+
+
+def audit_state(commcell: CommCell) -> dict[str, Any]:
+    return {field: getattr(commcell, field) for field in AUDITED_FIELDS}
+
+
+@admin.register(CommCell)
+class CommCellAdmin(admin.ModelAdmin):
+    form = CommCellAdminForm
+    list_display = [
+        "name",
+        "base_url",
+        "enabled",
+        "collection_interval_minutes",
+        "last_run_status",
+        "last_run_finished",
+        "commserve_version",
+    ]
+    list_filter = ["enabled", "auth_type"]
+    search_fields = ["name", "base_url", "commserve_name"]
+    readonly_fields = [
+        "secret_state",
+        "commserve_name",
+        "commserve_version",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "base_url", "enabled"]}),
+        (
+            "Login",
+            {
+                "fields": [
+                    "auth_type",
+                    "username",
+                    "secret_state",
+                    "secret",
+                    "clear_secret",
+                ]
+            },
+        ),
+        ("TLS", {"fields": ["verify_tls", "ca_bundle"]}),
+        (
+            "Collection",
+            {
+                "fields": [
+                    "collection_interval_minutes",
+                    "timeout_seconds",
+                    "page_size",
+                    "initial_job_days",
+                    "job_overlap_hours",
+                ]
+            },
+        ),
+        (
+            "Reported by the CommServe",
+            {
+                "fields": [
+                    "commserve_name",
+                    "commserve_version",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+    actions = ["collect_now"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CommCell]:
+        latest = SyncRun.objects.filter(commcell=OuterRef("pk")).order_by("-created_at")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                last_status=Subquery(latest.values("status")[:1]),
+                last_finished=Subquery(latest.values("finished_at")[:1]),
+            )
+        )
+
+    @admin.display(description="Last run", ordering="last_status")
+    def last_run_status(self, commcell: CommCell) -> str:
+        status = getattr(commcell, "last_status", None)
+        if status is None:
+            return "never"
+        return SyncRun.Status(status).label
+
+    @admin.display(description="Last run finished", ordering="last_finished")
+    def last_run_finished(self, commcell: CommCell) -> Any:
+        return getattr(commcell, "last_finished", None)
+
+    @admin.display(description="Password or token stored")
+    def secret_state(self, commcell: CommCell) -> str:
+        return "yes" if commcell.has_secret else "no"
+
+    def save_model(
+        self, request: HttpRequest, obj: CommCell, form: Any, change: bool
+    ) -> None:
+        before = None
+        if change:
+            before = audit_state(CommCell.objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+
+        after = {
+            **audit_state(obj),
+            "secret": "changed" if form.secret_changed else "unchanged",
+        }
+        audit.record(
+            actor=request.user,
+            action="commcell.update" if change else "commcell.create",
+            obj=obj,
+            before=before,
+            after=after,
+            request_id=getattr(request, "request_id", ""),
+        )
+        schedule.sync_schedule(obj)
+
+    def delete_model(self, request: HttpRequest, obj: CommCell) -> None:
+        self._audit_delete(request, obj)
+        schedule.remove_schedule(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for commcell in queryset:
+            self._audit_delete(request, commcell)
+            schedule.remove_schedule(commcell)
+        super().delete_queryset(request, queryset)
+
+    def _audit_delete(self, request: HttpRequest, commcell: CommCell) -> None:
+        audit.record(
+            actor=request.user,
+            action="commcell.delete",
+            obj=commcell,
+            before=audit_state(commcell),
+            after=None,
+            request_id=getattr(request, "request_id", ""),
+        )
+
+    @admin.action(description="Collect now")
+    def collect_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for commcell in queryset:
+            try:
+                run = services.enqueue_sync(
+                    commcell, trigger="manual", requested_by=request.user
+                )
+            except services.SyncAlreadyRunning as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+                continue
+            url = reverse("commcell:syncrun-detail", args=[run.pk])
+            self.message_user(
+                request,
+                format_html(
+                    'Collection of {} queued as <a href="{}">run {}</a>.',
+                    commcell.name,
+                    url,
+                    run.pk,
+                ),
+                messages.SUCCESS,
+            )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the collector writes: admins may look, but only a collection changes them."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class InventoryAdmin(ReadOnlyAdmin):
+    """Read-only list of one kind of inventory, searchable and filtered by CommCell."""
+
+    list_filter: Any = ["commcell", ("removed_at", admin.EmptyFieldListFilter)]
+    search_fields: Any = ["name", "=cv_id"]
+    list_select_related = ["commcell"]
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "commcell",
+        "status",
+        "trigger",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+    ]
+    list_filter = ["status", "trigger", "commcell"]
+    search_fields = ["commcell__name", "=id"]
+    list_select_related = ["commcell", "requested_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Client)
+class ClientAdmin(InventoryAdmin):
+    list_display = [
+        "name",
+        "cv_id",
+        "host_name",
+        "company",
+        "commcell",
+        "last_seen_at",
+        "removed_at",
+    ]
+    search_fields = ["name", "=cv_id", "host_name", "display_name", "company"]
+
+
+@admin.register(StoragePolicy)
+class StoragePolicyAdmin(InventoryAdmin):
+    list_display = [
+        "name",
+        "cv_id",
+        "policy_type",
+        "number_of_copies",
+        "commcell",
+        "last_seen_at",
+        "removed_at",
+    ]
+
+
+@admin.register(Plan)
+class PlanAdmin(InventoryAdmin):
+    list_display = [
+        "name",
+        "cv_id",
+        "storage_policy",
+        "rpo_minutes",
+        "associated_entities",
+        "commcell",
+        "removed_at",
+    ]
+    list_select_related = ["commcell", "storage_policy"]
+    search_fields = ["name", "=cv_id", "storage_policy__name", "description"]
+
+
+@admin.register(StoragePolicyCopy)
+class StoragePolicyCopyAdmin(InventoryAdmin):
+    list_display = [
+        "name",
+        "cv_id",
+        "storage_policy",
+        "copy_precedence",
+        "is_default",
+        "active",
+        "storage_pool_name",
+        "commcell",
+        "removed_at",
+    ]
+    list_filter = [
+        "commcell",
+        "active",
+        "is_default",
+        "dedup_enabled",
+        "worm",
+        ("removed_at", admin.EmptyFieldListFilter),
+    ]
+    list_select_related = ["commcell", "storage_policy"]
+    search_fields = ["name", "=cv_id", "storage_policy__name", "storage_pool_name"]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = [
+        "job_id",
+        "commcell",
+        "client_name",
+        "subclient_name",
+        "level",
+        "outcome",
+        "start_time",
+        "end_time",
+        "media_bytes",
+    ]
+    list_filter = ["commcell", "level", "outcome", "is_aged", "job_type"]
+    search_fields = ["=job_id", "client_name", "subclient_name"]
+    list_select_related = ["commcell"]
+    date_hierarchy = "start_time"
+    # Counting millions of jobs for every page is slow, so the list skips the total.
+    show_full_result_count = False
+    raw_id_fields = ["client", "storage_policy", "plan"]
