@@ -319,7 +319,7 @@ class JobAdmin(ReadOnlyAdmin):
         "end_time",
         "media_bytes",
     ]
-    list_filter = ["commcell", "level", "outcome", "is_aged", "job_type"]
+    list_filter = ["commcell", "level", "outcome", "is_aged"]
     search_fields = ["=job_id", "client_name", "subclient_name"]
     list_select_related = ["commcell"]
     date_hierarchy = "start_time"

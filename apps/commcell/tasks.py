@@ -6,6 +6,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from . import collector, services
+from .models import SyncRun
 
 logger = logging.getLogger(__name__)
 
@@ -16,9 +17,16 @@ SOFT_TIME_LIMIT = max(TIME_LIMIT - 60, 1)
 
 
 @shared_task(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)
-def collect_commcell(run_id: int) -> str:
+def collect_commcell(run_id: int) -> str | None:
     """Collect a queued run and return its final status."""
-    return collector.run_collection(run_id).status
+    try:
+        return collector.run_collection(run_id).status
+    except SyncRun.DoesNotExist:
+        # For example a message left on the broker by a database that was reset.
+        logger.warning(
+            "Sync run %s does not exist; its collection task is dropped", run_id
+        )
+        return None
 
 
 @shared_task(bind=True, time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)

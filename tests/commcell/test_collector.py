@@ -408,3 +408,23 @@ def test_failed_job_step_keeps_previous_window(baseline, sim_faults):
     assert third.job_window_start == first.job_window_end - timedelta(
         hours=commcell.job_overlap_hours
     )
+
+
+def test_one_failing_copy_list_keeps_other_copies(baseline, sim_faults):
+    commcell, before = baseline
+    policy = StoragePolicy.objects.filter(
+        commcell=commcell, copies__isnull=False
+    ).first()
+    sim_faults.set_fault("error_500", path=f"/V2/StoragePolicy/{policy.cv_id}")
+
+    run = collect(commcell)
+
+    assert run.status == SyncRun.Status.PARTIAL
+    assert [error["step"] for error in run.errors] == ["copies"]
+    assert (
+        f"Storage policy {policy.name} (id {policy.cv_id})" in run.errors[0]["message"]
+    )
+    assert run.counts["copies"] == before["copies"] - policy.copies.count()
+    assert stored_counts(commcell) == before
+    assert policy.copies.filter(last_seen_at__gte=run.started_at).count() == 0
+    assert removed_count(commcell) == 0

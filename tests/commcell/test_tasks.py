@@ -178,3 +178,8 @@ def test_schedule_reenabled_with_interval():
 def test_task_time_limits_match_settings():
     assert tasks.collect_commcell.time_limit == settings.CELERY_TASK_TIME_LIMIT
     assert tasks.collect_commcell.soft_time_limit < tasks.collect_commcell.time_limit
+
+
+@pytest.mark.django_db
+def test_collect_task_drops_missing_run():
+    assert tasks.collect_commcell(999_999) is None

@@ -74,7 +74,7 @@ class StepContext:
     commcell: CommCell
     run: SyncRun
     progress: Progress
-    # Records one step hands to a later one, for example plan copies to the copy step.
+    # Records one step hands to a later one, for example plan ids of each policy.
     carry: dict[str, Any] = field(default_factory=dict)
     # DDB partition ids seen per store id. A fully successful run deletes the others.
     seen_partitions: dict[int, set[int]] = field(default_factory=dict)

@@ -71,7 +71,6 @@ def collect_storage_policies(ctx: StepContext) -> int:
 
 def collect_plans(ctx: StepContext) -> int:
     records: list[PlanRecord] = ctx.client.list_plans()
-    ctx.carry["plan_copies"] = [copy for plan in records for copy in plan.copies]
     policy_ids = id_map(StoragePolicy, ctx.commcell)
     policy_of_plan = ctx.carry.get("policy_of_plan", {})
 
@@ -96,11 +95,11 @@ def collect_copies(ctx: StepContext) -> int:
         ).values_list("cv_id", "name")
     )
     records, failures = _read_copies(ctx, policies)
-    records = _merge_plan_copies(records, ctx.carry.get("plan_copies", []))
 
     written = _store_copies(ctx, records)
     ctx.counts["retention_rules"] = _save_retention(ctx, records)
     if failures:
+        ctx.counts["copies"] = written
         raise PartialStepError(failures)
     return written
 
@@ -128,16 +127,6 @@ def _read_copies(
 
     ctx.progress.set("copies", done=len(policies), total=len(policies), force=True)
     return records, failures
-
-
-def _merge_plan_copies(
-    records: list[CopyRecord], plan_copies: list[CopyRecord]
-) -> list[CopyRecord]:
-    """Add the copies that only the plan list reported. The policy's copy list wins."""
-    known = {record.cv_id for record in records}
-    extra = [copy for copy in plan_copies if copy.cv_id not in known]
-    unique_extra = {copy.cv_id: copy for copy in extra}
-    return [*records, *unique_extra.values()]
 
 
 def _store_copies(ctx: StepContext, records: list[CopyRecord]) -> int:
