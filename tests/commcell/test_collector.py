@@ -428,3 +428,27 @@ def test_one_failing_copy_list_keeps_other_copies(baseline, sim_faults):
     assert stored_counts(commcell) == before
     assert policy.copies.filter(last_seen_at__gte=run.started_at).count() == 0
     assert removed_count(commcell) == 0
+
+
+def test_complete_collection_deletes_stale_partitions(baseline, sim_faults):
+    commcell, before = baseline
+    store = DDBStore.objects.filter(commcell=commcell).first()
+    DDBPartition.objects.create(store=store, cv_id=999_999, path="/old/ddb")
+
+    run = collect(commcell)
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert not DDBPartition.objects.filter(cv_id=999_999).exists()
+    assert stored_counts(commcell) == before
+
+
+def test_partial_collection_keeps_stale_partitions(baseline, sim_faults):
+    commcell, _ = baseline
+    store = DDBStore.objects.filter(commcell=commcell).first()
+    DDBPartition.objects.create(store=store, cv_id=999_999, path="/old/ddb")
+    sim_faults.set_fault("error_500", path="/StoragePool")
+
+    run = collect(commcell)
+
+    assert run.status == SyncRun.Status.PARTIAL
+    assert DDBPartition.objects.filter(cv_id=999_999).exists()

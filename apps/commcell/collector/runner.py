@@ -197,7 +197,7 @@ class Collection:
         with transaction.atomic():
             if status == SyncRun.Status.SUCCEEDED and self.ctx is not None:
                 counts["removed"] = self._mark_removed()
-                self._delete_stale_partitions()
+                self._delete_stale_partitions(self.ctx.seen_partitions)
             SyncRun.objects.filter(pk=self.run.pk).update(
                 status=status,
                 finished_at=timezone.now(),
@@ -228,9 +228,8 @@ class Collection:
             logger.info("%s: %d objects marked removed", self.label, removed)
         return removed
 
-    def _delete_stale_partitions(self) -> None:
-        assert self.ctx is not None
-        for store_id, cv_ids in self.ctx.seen_partitions.items():
+    def _delete_stale_partitions(self, seen: dict[int, set[int]]) -> None:
+        for store_id, cv_ids in seen.items():
             DDBPartition.objects.filter(store_id=store_id).exclude(
                 cv_id__in=cv_ids
             ).delete()
