@@ -73,12 +73,20 @@ def collect_plans(ctx: StepContext) -> int:
     records: list[PlanRecord] = ctx.client.list_plans()
     policy_ids = id_map(StoragePolicy, ctx.commcell)
     policy_of_plan = ctx.carry.get("policy_of_plan", {})
+    # A link this run cannot resolve (its policy list failed) keeps its stored value.
+    stored_links = dict(
+        Plan.objects.filter(commcell=ctx.commcell).values_list(
+            "cv_id", "storage_policy_id"
+        )
+    )
 
     rows = []
     for record in records:
         row = record_row(record)
         policy_cv_id = record.storage_policy_cv_id or policy_of_plan.get(record.cv_id)
-        row["storage_policy_id"] = policy_ids.get(policy_cv_id)
+        row["storage_policy_id"] = policy_ids.get(policy_cv_id) or stored_links.get(
+            record.cv_id
+        )
         rows.append(row)
     return _store(ctx, "plans", Plan, rows)
 
