@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 
@@ -75,6 +76,16 @@ def worker_queue(tmp_path_factory):
         worker.kill()
         worker.wait()
     print(log_path.read_text(errors="replace")[-5000:])
+    _delete_queue_keys(queue)
+
+
+def _delete_queue_keys(queue: str) -> None:
+    """Delete the broker keys kombu made for the queue (its list and bindings)."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    keys = list(broker.scan_iter(match=f"*{queue}*"))
+    if keys:
+        broker.delete(*keys)
+    broker.close()
 
 
 def wait_until_finished(run_id: int) -> SyncRun:
