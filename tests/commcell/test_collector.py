@@ -255,7 +255,8 @@ def test_collection_of_non_queued_run_does_nothing(commserve_sim):
     assert again.finished_at == run.finished_at
 
 
-# Faults: each ends as the CommServe's state demands and keeps the earlier data.
+# Fault tests: each fault ends the run as failed or partial, and the data of the
+# earlier run stays as it was.
 
 
 def test_wrong_password_fails_run(baseline, sim_faults):
@@ -381,7 +382,7 @@ def test_malformed_json_ends_partial(baseline, sim_faults):
 @pytest.mark.parametrize("fault", ["repeat_page", "truncate_pages"])
 def test_job_paging_fault_ends_partial(baseline, sim_faults, fault):
     commcell, before = baseline
-    # Later runs read two days of jobs: small pages make the fault hit a later page.
+    # Later runs read two days of jobs, so small pages make the fault hit a later page.
     CommCell.objects.filter(pk=commcell.pk).update(page_size=20)
     sim_faults.set_fault(fault, from_offset=40)
 

@@ -24,7 +24,7 @@ WAIT_SECONDS = 90
 
 @pytest.fixture(scope="module")
 def worker_queue(tmp_path_factory):
-    """Start a worker on a queue of its own; return the queue name.
+    """Start a worker on a queue of its own, and return the queue name.
 
     The own queue keeps this worker away from tasks that other test runs put on the
     shared broker. The worker reads the test database through DATABASE_URL.
