@@ -2,6 +2,8 @@
 
 import os
 
+# A developer's .env may turn DEBUG on; tests run as production does.
+os.environ["DJANGO_DEBUG"] = "false"
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault(
     "CVANALYTICS_ENCRYPTION_KEYS", "dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY="
