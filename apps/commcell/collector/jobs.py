@@ -4,10 +4,15 @@ Jobs are never held in memory as a whole: each page becomes rows with their link
 resolved, and `job_writers` writes them in batches.
 """
 
+import contextlib
 import logging
 import math
+import queue
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.utils import timezone
 
@@ -26,6 +31,9 @@ OUTCOMES = frozenset(Job.Outcome.values)
 
 # How many earlier runs to search for the end of the last complete job window.
 _WINDOW_SEARCH_RUNS = 50
+
+# Pages fetched ahead of the page being stored: two pages of 1000 jobs are a few MB.
+PREFETCH_PAGES = 2
 
 
 def collect_jobs(ctx: StepContext) -> int:
@@ -46,8 +54,11 @@ def collect_jobs(ctx: StepContext) -> int:
     links = JobLinks.load(ctx.commcell)
     writer = job_writer()
     received = 0
-    pages = ctx.client.iter_job_pages(
-        lookback_seconds=lookback, page_size=ctx.commcell.page_size
+    pages = prefetch(
+        ctx.client.iter_job_pages(
+            lookback_seconds=lookback, page_size=ctx.commcell.page_size
+        ),
+        depth=PREFETCH_PAGES,
     )
     try:
         for page in pages:
@@ -62,10 +73,51 @@ def collect_jobs(ctx: StepContext) -> int:
     else:
         writer.finish()
     finally:
+        pages.close()
         writer.close()
 
     ctx.progress.set("jobs", done=received, total=received, force=True)
     return writer.written
+
+
+_DONE = object()
+T = TypeVar("T")
+
+
+def prefetch(items: Iterator[T], *, depth: int) -> Iterator[T]:
+    """Iterate `items` in a second thread, up to `depth` items ahead of the caller.
+
+    The CommServe answers the next page while this thread stores the current one.
+    An exception raised by `items` is raised in the caller after the items before it.
+    Closing the returned generator stops the thread after its current item.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put(item)
+            buffer.put(_DONE)
+        except BaseException as exc:  # handed to the caller, which re-raises it
+            buffer.put(exc)
+
+    thread = threading.Thread(target=produce, name="job-prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := buffer.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            # Unblock a producer waiting on a full buffer.
+            with contextlib.suppress(queue.Empty):
+                buffer.get(timeout=0.1)
+        thread.join()
 
 
 def job_window(commcell: CommCell, run: SyncRun) -> tuple[datetime, datetime]:
