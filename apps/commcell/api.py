@@ -528,11 +528,8 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     """Backup job history. Pages use a cursor and carry no total count, so no
     request counts the whole table."""
 
-    # NOTE: an unfiltered page needs an index on (start_time, id), and
-    # ?ordering=job_id one on (job_id, id). Job has neither yet, so PostgreSQL 15
-    # sorts the whole table: 1.3-1.9 s per page for 2 million generated jobs on a
-    # 2-core machine, against 15-170 ms with those indexes. Pages filtered by
-    # ?commcell= use the (commcell, start_time) index and took 15 ms without them.
+    # NOTE: ?ordering=job_id without ?commcell= has no index of its own, so
+    # PostgreSQL sorts every job for each page; the default order uses job_start_id.
 
     queryset = Job.objects.select_related("commcell", "plan", "storage_policy")
     serializer_class = JobSerializer

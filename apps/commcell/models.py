@@ -314,7 +314,12 @@ class Job(models.Model):
         RUNNING = "running", "Running"
         OTHER = "other", "Other"
 
-    commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="+")
+    # The unique (commcell, job_id) constraint indexes commcell first, and
+    # job_plan_client indexes plan first, so neither key needs an index of its own:
+    # each index slows the bulk load of millions of rows.
+    commcell = models.ForeignKey(
+        CommCell, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     job_id = models.BigIntegerField()
     job_type = models.CharField(max_length=50)
     level = models.CharField(max_length=16, choices=Level.choices)
@@ -335,7 +340,12 @@ class Job(models.Model):
         related_name="+",
     )
     plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        db_index=False,
     )
     subclient_cv_id = models.BigIntegerField(null=True, blank=True)
     subclient_name = models.CharField(max_length=300, blank=True)
@@ -359,6 +369,8 @@ class Job(models.Model):
             models.Index(
                 fields=["plan", "client", "start_time"], name="job_plan_client"
             ),
+            # The API's newest-first job list across CommCells.
+            models.Index(fields=["start_time", "id"], name="job_start_id"),
         ]
 
     def __str__(self) -> str:
