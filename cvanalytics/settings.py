@@ -200,6 +200,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# CommServe REST client: retries of a failed request (connection errors, timeouts,
+# 5xx, 429) and the first backoff in seconds, doubled on each retry.
+CVANALYTICS_CLIENT_MAX_RETRIES = env.int("CVANALYTICS_CLIENT_MAX_RETRIES", default=4)
+CVANALYTICS_CLIENT_BACKOFF_SECONDS = env.float(
+    "CVANALYTICS_CLIENT_BACKOFF_SECONDS", default=0.5
+)
+
 LOG_LEVEL = env.str("CVANALYTICS_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,

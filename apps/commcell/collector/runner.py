@@ -262,10 +262,8 @@ def open_client(commcell: CommCell, run: SyncRun) -> CommServeClient:
             **credentials,
             verify=verify,
             timeout=float(commcell.timeout_seconds),
-            max_retries=getattr(settings, "CVANALYTICS_CLIENT_MAX_RETRIES", 4),
-            backoff_seconds=getattr(
-                settings, "CVANALYTICS_CLIENT_BACKOFF_SECONDS", 0.5
-            ),
+            max_retries=settings.CVANALYTICS_CLIENT_MAX_RETRIES,
+            backoff_seconds=settings.CVANALYTICS_CLIENT_BACKOFF_SECONDS,
             log_context=f"CommCell {commcell.name} run {run.pk}",
         )
     except ValueError as exc:
