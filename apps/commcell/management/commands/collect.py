@@ -1,14 +1,19 @@
 """Collect one CommCell, or all enabled ones, in the foreground."""
 
+import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from apps.commcell import services
 from apps.commcell.collector import run_collection
 from apps.commcell.collector.runner import Step
 from apps.commcell.models import CommCell, SyncRun
 from apps.commcell.views import format_duration
+
+# Seconds between two progress lines while a long step, such as the jobs, runs.
+PROGRESS_PRINT_SECONDS = 15.0
 
 
 class Command(BaseCommand):
@@ -63,9 +68,40 @@ class Command(BaseCommand):
             return None
 
         self.stdout.write(f"CommCell {commcell.name}: run {run.pk} started.")
-        run = run_collection(run.pk, observer=self._print_step)
+        finished = threading.Event()
+        reporter = threading.Thread(
+            target=self._print_progress, args=(run.pk, finished), daemon=True
+        )
+        reporter.start()
+        try:
+            run = run_collection(run.pk, observer=self._print_step)
+        finally:
+            finished.set()
+            reporter.join()
         self._print_outcome(commcell, run)
         return run
+
+    def _print_progress(self, run_id: int, finished: threading.Event) -> None:
+        """Print the job counter of the run every PROGRESS_PRINT_SECONDS."""
+        try:
+            while not finished.wait(PROGRESS_PRINT_SECONDS):
+                run = (
+                    SyncRun.objects.only("progress", "current_step")
+                    .filter(pk=run_id)
+                    .first()
+                )
+                # None when the run was created in a transaction this thread's
+                # connection cannot see, as in a test.
+                if run is None:
+                    continue
+                jobs = run.progress.get("jobs")
+                if run.current_step != "jobs" or not jobs:
+                    continue
+                total = jobs.get("total")
+                of_total = f" of {total}" if total else ""
+                self.stdout.write(f"  Jobs: {jobs['done']}{of_total} read so far")
+        finally:
+            connection.close()
 
     def _print_step(self, step: Step, count: int | None, errors: list[str]) -> None:
         if count is not None:
