@@ -19,7 +19,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 11, 1, 22, 0, tzinfo=UTC)
-WRITERS = [job_writers.PostgresJobWriter, job_writers.BulkCreateJobWriter]
+# The SQLite upsert statement is also valid PostgreSQL, so it runs here too.
+WRITERS = [
+    job_writers.PostgresJobWriter,
+    job_writers.BulkCreateJobWriter,
+    job_writers.SqliteJobWriter,
+]
 
 
 def record(job_id: int, **overrides) -> JobRecord:

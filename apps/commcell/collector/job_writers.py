@@ -1,4 +1,5 @@
-"""Batch writers for job rows: COPY and one upsert on PostgreSQL, bulk_create elsewhere.
+"""Batch writers for job rows: COPY and one upsert on PostgreSQL, executemany of an
+upsert on SQLite, bulk_create elsewhere.
 
 A writer buffers rows by job id up to FLUSH_ROWS and writes each buffer in one
 transaction. On PostgreSQL the buffer is copied into a temporary staging table and
@@ -114,6 +115,29 @@ class PostgresJobWriter(BulkCreateJobWriter):
             cursor.execute(drop)
 
 
+class SqliteJobWriter(BulkCreateJobWriter):
+    """Writes each buffer with one executemany of INSERT ... ON CONFLICT DO UPDATE.
+
+    Skipping model instances makes this several times faster than `bulk_create` on
+    SQLite, which matters for the first collection of a large CommCell.
+    """
+
+    def write(self, rows: list[tuple]) -> None:
+        sql, datetime_indexes, limits = _sqlite_statement()
+        adapt = connection.ops.adapt_datetimefield_value
+        params = []
+        for row in rows:
+            values = list(row)
+            for index in datetime_indexes:
+                values[index] = adapt(values[index])
+            for index, limit in limits:
+                values[index] = values[index][:limit]
+            params.append(values)
+
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+
 class BackgroundJobWriter:
     """Writes full buffers in a second thread while the caller reads the next pages.
 
@@ -191,6 +215,8 @@ def job_writer() -> JobWriter:
     background thread is used only outside one. SQLite gets no thread because it
     locks the whole database for each writer.
     """
+    if connection.vendor == "sqlite":
+        return SqliteJobWriter()
     if connection.vendor != "postgresql":
         return BulkCreateJobWriter()
     if connection.in_atomic_block:
@@ -239,6 +265,30 @@ def _postgres_statements() -> tuple[str, str, str, str]:
     )
     drop = f"DROP TABLE {_STAGING}"
     return create, copy, merge, drop
+
+
+def _sqlite_statement() -> tuple[str, list[int], list[tuple[int, int]]]:
+    """Return the SQLite upsert, the datetime column positions and string limits."""
+    quote = connection.ops.quote_name
+    fields = [Job._meta.get_field(name) for name in JOB_FIELDS]
+    columns = [quote(field.column) for field in fields]
+    sql = (
+        f"INSERT INTO {quote(Job._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({columns[0]}, {columns[1]}) DO UPDATE SET "
+        + ", ".join(f"{column} = excluded.{column}" for column in columns[2:])
+    )
+    datetime_indexes = [
+        index
+        for index, field in enumerate(fields)
+        if isinstance(field, models.DateTimeField)
+    ]
+    limits = [
+        (index, field.max_length)
+        for index, field in enumerate(fields)
+        if isinstance(field, models.CharField)
+    ]
+    return sql, datetime_indexes, limits
 
 
 def _staging_type(field: models.Field) -> str:
