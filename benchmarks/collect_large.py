@@ -6,8 +6,9 @@ Steps, all in one run on the same machine:
 3. Run `manage.py collect` in a child process under GNU time, which reports its
    peak resident memory (maximum RSS) and wall time.
 4. Copy the collected job rows out with `COPY ... TO STDOUT` and time a raw
-   `COPY ... FROM STDIN` of the same bytes into a table with the same columns and
-   indexes as the job table: the ceiling a collector could reach.
+   `COPY ... FROM STDIN` of the same bytes into a table with the same columns,
+   indexes and constraints as the job table (the ceiling a collector that keeps
+   those indexes could reach), and into a bare table with no index at all.
 
 Usage:
     .venv/bin/python benchmarks/collect_large.py --preset large --seed 42
@@ -88,8 +89,12 @@ def timed_collect(env: dict, name: str) -> tuple[float, int, str]:
     return float(wall), int(max_rss_kib), result.stdout
 
 
-def raw_copy_rate(database_url: str) -> tuple[int, float]:
-    """Time a raw COPY of the collected job rows into an identical table."""
+def raw_copy_rates(database_url: str) -> tuple[int, float, float]:
+    """Time a raw COPY of the collected job rows into two copies of the job table.
+
+    Returns the row count, the seconds into a table with the job table's indexes and
+    constraints (what the collector maintains), and the seconds into a bare table.
+    """
     with psycopg.connect(database_url) as conn:
         columns = [
             row[0]
@@ -109,23 +114,25 @@ def raw_copy_rate(database_url: str) -> tuple[int, float]:
                 buffer.write(chunk)
         rows = conn.execute("SELECT count(*) FROM commcell_job").fetchone()[0]
 
-        conn.execute("DROP TABLE IF EXISTS bench_job_copy")
-        conn.execute("CREATE TABLE bench_job_copy (LIKE commcell_job INCLUDING ALL)")
-        conn.commit()
+        seconds = []
+        for like in ("INCLUDING ALL", "INCLUDING DEFAULTS INCLUDING IDENTITY"):
+            conn.execute("DROP TABLE IF EXISTS bench_job_copy")
+            conn.execute(f"CREATE TABLE bench_job_copy (LIKE commcell_job {like})")
+            conn.commit()
 
-        buffer.seek(0)
-        started = time.perf_counter()
-        with conn.cursor().copy(
-            f"COPY bench_job_copy ({column_list}) FROM STDIN"
-        ) as copy:
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
-        conn.commit()
-        seconds = time.perf_counter() - started
+            buffer.seek(0)
+            started = time.perf_counter()
+            with conn.cursor().copy(
+                f"COPY bench_job_copy ({column_list}) FROM STDIN"
+            ) as copy:
+                while chunk := buffer.read(1 << 20):
+                    copy.write(chunk)
+            conn.commit()
+            seconds.append(time.perf_counter() - started)
 
         conn.execute("DROP TABLE bench_job_copy")
         conn.commit()
-    return rows, seconds
+    return rows, seconds[0], seconds[1]
 
 
 def main() -> None:
@@ -168,9 +175,9 @@ def main() -> None:
             simulator.terminate()
             simulator.wait(timeout=10)
 
-    rows, copy_seconds = raw_copy_rate(database_url)
+    rows, indexed_seconds, bare_seconds = raw_copy_rates(database_url)
     collect_rate = rows / wall
-    copy_rate = rows / copy_seconds
+    indexed_rate = rows / indexed_seconds
     print(
         json.dumps(
             {
@@ -179,9 +186,12 @@ def main() -> None:
                 "collect_wall_seconds": round(wall, 1),
                 "collect_jobs_per_second": round(collect_rate),
                 "collect_peak_rss_mib": round(max_rss_kib / 1024, 1),
-                "raw_copy_seconds": round(copy_seconds, 2),
-                "raw_copy_rows_per_second": round(copy_rate),
-                "ratio_to_copy": round(collect_rate / copy_rate, 3),
+                "raw_copy_indexed_seconds": round(indexed_seconds, 2),
+                "raw_copy_indexed_rows_per_second": round(indexed_rate),
+                "raw_copy_bare_seconds": round(bare_seconds, 2),
+                "raw_copy_bare_rows_per_second": round(rows / bare_seconds),
+                "ratio_to_indexed_copy": round(collect_rate / indexed_rate, 3),
+                "ratio_to_bare_copy": round(collect_rate * bare_seconds / rows, 3),
                 "collect_output_tail": output.strip().splitlines()[-12:],
             },
             indent=2,

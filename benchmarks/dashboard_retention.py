@@ -67,7 +67,7 @@ def main() -> None:
 
     user, _ = get_user_model().objects.get_or_create(username="bench-viewer")
     user.groups.add(Group.objects.get(name="viewer"))
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
 
     htmx_headers = {"HTTP_HX_REQUEST": "true"}
