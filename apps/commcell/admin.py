@@ -25,26 +25,6 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-# CommCell fields an audit row records. The secret appears only as changed or unchanged.
-AUDITED_FIELDS = (
-    "name",
-    "base_url",
-    "auth_type",
-    "username",
-    "verify_tls",
-    "ca_bundle",
-    "timeout_seconds",
-    "page_size",
-    "initial_job_days",
-    "job_overlap_hours",
-    "collection_interval_minutes",
-    "enabled",
-)
-
-
-def audit_state(commcell: CommCell) -> dict[str, Any]:
-    return {field: getattr(commcell, field) for field in AUDITED_FIELDS}
-
 
 @admin.register(CommCell)
 class CommCellAdmin(admin.ModelAdmin):
@@ -139,11 +119,11 @@ class CommCellAdmin(admin.ModelAdmin):
     ) -> None:
         before = None
         if change:
-            before = audit_state(CommCell.objects.get(pk=obj.pk))
+            before = CommCell.objects.get(pk=obj.pk).settings_state()
         super().save_model(request, obj, form, change)
 
         after = {
-            **audit_state(obj),
+            **obj.settings_state(),
             "secret": "changed" if form.secret_changed else "unchanged",
         }
         audit.record(
@@ -172,7 +152,7 @@ class CommCellAdmin(admin.ModelAdmin):
             actor=request.user,
             action="commcell.delete",
             obj=commcell,
-            before=audit_state(commcell),
+            before=commcell.settings_state(),
             after=None,
             request_id=getattr(request, "request_id", ""),
         )

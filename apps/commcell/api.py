@@ -32,22 +32,6 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-# CommCell fields an admin may change through the API; audit rows record each one.
-COMMCELL_SETTINGS = (
-    "name",
-    "base_url",
-    "auth_type",
-    "username",
-    "verify_tls",
-    "ca_bundle",
-    "timeout_seconds",
-    "page_size",
-    "initial_job_days",
-    "job_overlap_hours",
-    "collection_interval_minutes",
-    "enabled",
-)
-
 INVENTORY_FIELDS = (
     "id",
     "commcell",
@@ -95,7 +79,7 @@ class CommCellSerializer(serializers.ModelSerializer):
         model = CommCell
         fields = (
             "id",
-            *COMMCELL_SETTINGS,
+            *CommCell.SETTINGS_FIELDS,
             "secret",
             "has_secret",
             "commserve_name",
@@ -228,9 +212,7 @@ class CommCellSerializer(serializers.ModelSerializer):
 
 def _audited_settings(commcell: CommCell, *, secret_changed: bool) -> dict[str, Any]:
     """Return the CommCell's settings for an audit row: never the secret itself."""
-    values: dict[str, Any] = {
-        field: getattr(commcell, field) for field in COMMCELL_SETTINGS
-    }
+    values = commcell.settings_state()
     values["has_secret"] = commcell.has_secret
     values["secret_changed"] = secret_changed
     return values

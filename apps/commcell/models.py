@@ -6,6 +6,7 @@ one installation can hold several CommCells whose ids overlap.
 
 import ipaddress
 import os
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -17,6 +18,23 @@ from apps.core import crypto
 
 
 class CommCell(models.Model):
+    # Settings an admin may change, in the order audit rows record them. The secret is
+    # not one of them: audit rows say only whether it changed.
+    SETTINGS_FIELDS = (
+        "name",
+        "base_url",
+        "auth_type",
+        "username",
+        "verify_tls",
+        "ca_bundle",
+        "timeout_seconds",
+        "page_size",
+        "initial_job_days",
+        "job_overlap_hours",
+        "collection_interval_minutes",
+        "enabled",
+    )
+
     class AuthType(models.TextChoices):
         PASSWORD = "password", "User name and password"
         TOKEN = "token", "QSDK auth token"
@@ -103,6 +121,10 @@ class CommCell(models.Model):
     @property
     def has_secret(self) -> bool:
         return bool(self.secret_encrypted)
+
+    def settings_state(self) -> dict[str, Any]:
+        """Return the settings for an audit row, without the secret."""
+        return {field: getattr(self, field) for field in self.SETTINGS_FIELDS}
 
 
 def is_loopback_host(host: str) -> bool:

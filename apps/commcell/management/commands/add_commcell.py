@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.commcell import schedule
-from apps.commcell.admin import audit_state
 from apps.commcell.models import CommCell
 from apps.core import audit
 
@@ -77,7 +76,7 @@ class Command(BaseCommand):
                 action="commcell.create" if created else "commcell.update",
                 obj=commcell,
                 before=before,
-                after={**audit_state(commcell), "secret": "changed"},
+                after={**commcell.settings_state(), "secret": "changed"},
             )
             schedule.sync_schedule(commcell)
 
@@ -89,7 +88,7 @@ class Command(BaseCommand):
     ) -> tuple[CommCell, bool, dict | None]:
         commcell = CommCell.objects.filter(name=options["name"]).first()
         created = commcell is None
-        before = None if created else audit_state(commcell)
+        before = None if created else commcell.settings_state()
         if created:
             commcell = CommCell(name=options["name"])
 
