@@ -173,17 +173,30 @@ def _short_term_stretched(
     days: int, cycles: int, label: str, full_interval_days: int
 ) -> Classification:
     kept_days = estimate_kept_days(days, cycles, full_interval_days)
+    one_cycle_days = estimate_kept_days(days, 1, full_interval_days)
     if days > 0:
         growth = f"+{round((kept_days - days) * 100 / days)}%"
     else:
         growth = "instead of 0 days"
-    return Classification(
-        Severity.HIGH,
+    reason = (
         f"{label}: with {_interval_name(full_interval_days)} data is kept about "
         f"{_plural(kept_days, 'day')}, {growth}. A cycle ages only after "
-        f"{_plural(cycles, 'newer full')} have run, so the cycles stretch this "
-        "short-term retention.",
+        f"{_plural(cycles, 'newer full')} have run"
     )
+    if kept_days > one_cycle_days:
+        reason += (
+            f", so the cycles stretch this short-term retention (about "
+            f"{_plural(one_cycle_days, 'day')} with 1 cycle)."
+        )
+    else:
+        monthly_days = estimate_kept_days(days, cycles, MONTHLY_FULL_DAYS)
+        reason += (
+            f". At this full interval 1 cycle would keep data as long, but with "
+            f"{_interval_name(MONTHLY_FULL_DAYS)} it is kept about "
+            f"{_plural(monthly_days, 'day')}, and every failed full stretches it "
+            "further."
+        )
+    return Classification(Severity.HIGH, reason)
 
 
 def _many_cycles(

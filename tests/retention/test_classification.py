@@ -181,3 +181,19 @@ def test_classify_record():
     )
 
     assert classify_record(record).severity == Severity.HIGH
+
+
+def test_classify_short_term_cycles_not_binding_explained():
+    result = classify(30, 2, data_aging_enabled=True)
+
+    assert result.severity == Severity.HIGH
+    assert "about 36 days, +20%" in result.reason
+    assert "1 cycle would keep data as long" in result.reason
+    assert "every failed full" in result.reason
+
+
+def test_classify_short_term_cycles_binding_explained():
+    result = classify(7, 2, data_aging_enabled=True)
+
+    assert "about 14 days, +100%" in result.reason
+    assert "about 13 days with 1 cycle" in result.reason
