@@ -48,7 +48,7 @@ def measure(client: Client, url: str, count: int) -> dict:
         response = client.get(url)
         samples.append(time.perf_counter() - started)
         if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
+            raise RuntimeError(f"{url} returned HTTP {response.status_code}")
 
     samples.sort()
     return {
