@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.core.crypto import parse_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -30,12 +32,8 @@ if not SECRET_KEY:
 # Fernet keys (urlsafe base64, 32 bytes) that encrypt CommServe passwords and tokens.
 # The first key encrypts; every key listed can decrypt, so a new key goes first and the
 # old one stays at the end until the secrets are saved again.
-ENCRYPTION_KEYS = env.list("CVANALYTICS_ENCRYPTION_KEYS", default=[])
-if not ENCRYPTION_KEYS:
-    raise ImproperlyConfigured(
-        "CVANALYTICS_ENCRYPTION_KEYS is missing: set it to one or more Fernet keys "
-        "separated by commas (`./run setup` writes a random one to .env)."
-    )
+# Each key is checked here, so a bad one stops startup instead of the first save.
+ENCRYPTION_KEYS = parse_keys(env.str("CVANALYTICS_ENCRYPTION_KEYS", default=""))
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

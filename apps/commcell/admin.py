@@ -5,11 +5,13 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_post_parameters
 
-from apps.core import audit
+from apps.core import audit, crypto
 
 from . import schedule, services
 from .forms import CommCellAdminForm
@@ -87,6 +89,19 @@ class CommCellAdmin(admin.ModelAdmin):
         ),
     ]
     actions = ["collect_now"]
+
+    # The add and change views both run changeform_view, so an error report of
+    # either hides the posted password or token, with DEBUG on or off.
+    @method_decorator(sensitive_post_parameters("secret"))
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        request.exception_reporter_filter = crypto.SecretReporterFilter()
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CommCell]:
         latest = SyncRun.objects.filter(commcell=OuterRef("pk")).order_by("-created_at")

@@ -1,12 +1,16 @@
 """REST API for CommCells, their sync runs and the inventory collected from them."""
 
+import copy
 import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,12 +18,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.validators import UniqueValidator
 
-from apps.core import audit
+from apps.core import audit, crypto
 from apps.core.api import NewestFirstCursorPagination
 from apps.core.permissions import IsAdmin
 from apps.storage.models import StoragePool
 
-from . import filters, services
+from . import filters, schedule, services
 from .models import (
     Client,
     CommCell,
@@ -28,6 +32,7 @@ from .models import (
     StoragePolicy,
     StoragePolicyCopy,
     SyncRun,
+    base_url_error,
 )
 
 logger = logging.getLogger(__name__)
@@ -106,6 +111,11 @@ class CommCellSerializer(serializers.ModelSerializer):
             }
         }
 
+    def __repr__(self) -> str:
+        # DRF's own repr lists the request data, secret included, and error reports
+        # print the repr of every serializer on the stack.
+        return f"<{type(self).__name__} instance={self.instance!r}>"
+
     @extend_schema_field(LastRunSerializer(allow_null=True))
     def get_last_run(self, commcell: CommCell) -> dict[str, Any] | None:
         run_id = getattr(commcell, "last_run_id", None)
@@ -118,6 +128,11 @@ class CommCellSerializer(serializers.ModelSerializer):
         }
 
     def validate_base_url(self, value: str) -> str:
+        # Checked first, so no later message repeats a password given in the URL.
+        error = base_url_error(value)
+        if error:
+            raise serializers.ValidationError(error)
+
         try:
             http_url(value)
         except DjangoValidationError as exc:
@@ -142,14 +157,27 @@ class CommCellSerializer(serializers.ModelSerializer):
                 {"secret": "A new CommCell needs its password or token in secret."}
             )
 
-        auth_type = attrs.get("auth_type", getattr(self.instance, "auth_type", None))
-        username = attrs.get("username", getattr(self.instance, "username", ""))
-        if auth_type == CommCell.AuthType.PASSWORD and not username:
-            raise serializers.ValidationError(
-                {"username": "username is required when auth_type is 'password'."}
-            )
+        # The admin form runs the same model validation (field ranges, base URL,
+        # user name, CA bundle) through ModelForm.
+        candidate = self._candidate(attrs)
+        try:
+            candidate.full_clean(validate_unique=False, validate_constraints=False)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
         return attrs
 
+    def _candidate(self, attrs: dict[str, Any]) -> CommCell:
+        """Return an unsaved CommCell with the request's values applied."""
+        values = {key: value for key, value in attrs.items() if key != "secret"}
+        if self.instance is None:
+            return CommCell(**values)
+
+        candidate = copy.copy(self.instance)
+        for field, value in values.items():
+            setattr(candidate, field, value)
+        return candidate
+
+    @sensitive_variables("secret", "validated_data")
     def create(self, validated_data: dict[str, Any]) -> CommCell:
         secret = validated_data.pop("secret")
         commcell = CommCell(**validated_data)
@@ -164,6 +192,7 @@ class CommCellSerializer(serializers.ModelSerializer):
                 after=_audited_settings(commcell, secret_changed=True),
                 request_id=self._request_id(),
             )
+            schedule.sync_schedule(commcell)
         logger.info(
             "CommCell %s (id %s) created through the API by %s",
             commcell.name,
@@ -172,6 +201,7 @@ class CommCellSerializer(serializers.ModelSerializer):
         )
         return commcell
 
+    @sensitive_variables("secret", "validated_data")
     def update(self, instance: CommCell, validated_data: dict[str, Any]) -> CommCell:
         before = _audited_settings(instance, secret_changed=False)
         secret = validated_data.pop("secret", None)
@@ -194,6 +224,7 @@ class CommCellSerializer(serializers.ModelSerializer):
                 after=_audited_settings(instance, secret_changed=secret is not None),
                 request_id=self._request_id(),
             )
+            schedule.sync_schedule(instance)
         logger.info(
             "CommCell %s (id %s) updated through the API by %s: %s",
             instance.name,
@@ -396,16 +427,21 @@ def copies_with_pool() -> QuerySet[StoragePolicyCopy]:
     policy, so both are matched. When several pools match, a pool still present wins
     over a removed one, then a match on the pool's own id over one on its policy id.
     """
-    pool_cv_id = OuterRef("storage_pool_cv_id")
-    pools = (
-        StoragePool.objects.filter(commcell=OuterRef("commcell"))
-        .filter(Q(cv_id=pool_cv_id) | Q(storage_policy_cv_id=pool_cv_id))
-        .annotate(own_id_rank=Case(When(cv_id=pool_cv_id, then=0), default=1))
-        .order_by(F("removed_at").asc(nulls_first=True), "own_id_rank", "pk")
-    )
+    # One subquery per rank, joined by Coalesce: SQLite rejects a subquery whose
+    # ORDER BY refers to a column of the outer query.
+    pools = StoragePool.objects.filter(commcell=OuterRef("commcell"))
+    own = pools.filter(cv_id=OuterRef("storage_pool_cv_id"))
+    by_policy = pools.filter(storage_policy_cv_id=OuterRef("storage_pool_cv_id"))
+    ranked = [
+        own.filter(removed_at__isnull=True).order_by("pk"),
+        by_policy.filter(removed_at__isnull=True).order_by("pk"),
+        own.filter(removed_at__isnull=False).order_by("removed_at", "pk"),
+        by_policy.filter(removed_at__isnull=False).order_by("removed_at", "pk"),
+    ]
+    pool_id = Coalesce(*(Subquery(query.values("pk")[:1]) for query in ranked))
     return StoragePolicyCopy.objects.select_related(
         "commcell", "storage_policy", "retention_rule"
-    ).annotate(storage_pool_id=Subquery(pools.values("pk")[:1]))
+    ).annotate(storage_pool_id=pool_id)
 
 
 conflict_response = inline_serializer(
@@ -431,6 +467,22 @@ class CommCellViewSet(
 
     def get_queryset(self) -> QuerySet[CommCell]:
         return commcells_with_last_run()
+
+    def initialize_request(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> Any:
+        # Error reports of this view hide the secret, with DEBUG on or off.
+        request.exception_reporter_filter = crypto.SecretReporterFilter()
+        return super().initialize_request(request, *args, **kwargs)
+
+    # DRF's Serializer.save holds the validated data, secret included, in a local.
+    @sensitive_variables("validated_data", "secret")
+    def perform_create(self, serializer: CommCellSerializer) -> None:
+        serializer.save()
+
+    @sensitive_variables("validated_data", "secret")
+    def perform_update(self, serializer: CommCellSerializer) -> None:
+        serializer.save()
 
     @extend_schema(
         request=None,

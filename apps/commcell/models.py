@@ -11,10 +11,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.views.decorators.debug import sensitive_variables
 
 from apps.core import crypto
+
+
+def _range(minimum: int, maximum: int) -> list:
+    return [MinValueValidator(minimum), MaxValueValidator(maximum)]
 
 
 class CommCell(models.Model):
@@ -59,21 +65,31 @@ class CommCell(models.Model):
         help_text="Path to a CA bundle file for a private certificate authority.",
     )
     timeout_seconds = models.PositiveIntegerField(
-        default=60, help_text="Read timeout of one REST request, in seconds."
+        default=60,
+        validators=_range(5, 3600),
+        help_text="Read timeout of one REST request, in seconds (5 to 3600).",
     )
     page_size = models.PositiveIntegerField(
-        default=1000, help_text="Jobs requested per page."
+        default=1000,
+        validators=_range(1, 5000),
+        help_text="Jobs requested per page (1 to 5000).",
     )
     initial_job_days = models.PositiveIntegerField(
-        default=90, help_text="Days of job history the first collection reads."
+        default=90,
+        validators=_range(1, 3650),
+        help_text="Days of job history the first collection reads (1 to 3650).",
     )
     job_overlap_hours = models.PositiveIntegerField(
         default=48,
+        validators=_range(0, 720),
         help_text="Hours before the previous collection that later collections read "
-        "again, so jobs that were still running are updated.",
+        "again, so jobs that were still running are updated (0 to 720).",
     )
     collection_interval_minutes = models.PositiveIntegerField(
-        default=60, help_text="Minutes between scheduled collections; 0 turns them off."
+        default=60,
+        validators=_range(0, 10080),
+        help_text="Minutes between scheduled collections, 0 to 10080 (one week); "
+        "0 turns them off.",
     )
     enabled = models.BooleanField(default=True)
 
@@ -100,11 +116,9 @@ class CommCell(models.Model):
                 "A user name is required for password login; enter the CommServe "
                 "user, or choose token authentication."
             )
-        if self.ca_bundle and not os.path.exists(self.ca_bundle):
-            errors["ca_bundle"] = (
-                f"The CA bundle {self.ca_bundle} does not exist. Enter the path of a PEM "
-                "file that exists on the web and worker machines, or leave it empty."
-            )
+        bundle_error = ca_bundle_error(self.ca_bundle)
+        if bundle_error:
+            errors["ca_bundle"] = bundle_error
         if errors:
             raise ValidationError(errors)
 
@@ -115,6 +129,7 @@ class CommCell(models.Model):
         return crypto.decrypt(self.secret_encrypted)
 
     @secret.setter
+    @sensitive_variables("value")
     def secret(self, value: str) -> None:
         self.secret_encrypted = crypto.encrypt(value) if value else ""
 
@@ -144,6 +159,14 @@ def base_url_error(url: str) -> str:
     """
     parts = urlsplit(url)
     host = parts.hostname or ""
+    if "@" in parts.netloc:
+        # The message leaves the user info out, because it may contain a password.
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        return (
+            f"The base URL {shown} contains a user name or password before the host. "
+            "Remove it from the URL and enter the user name and password in their "
+            "own fields, where the password is stored encrypted."
+        )
     if parts.scheme == "http" and not is_loopback_host(host):
         return (
             f"{url} uses plain http, which would send the CommServe password or token "
@@ -153,6 +176,23 @@ def base_url_error(url: str) -> str:
     if parts.scheme not in ("http", "https"):
         return (
             f"{url} is not an http or https URL; enter the https URL of the REST API."
+        )
+    return ""
+
+
+def ca_bundle_error(path: str) -> str:
+    """Return why `path` is not a usable CA bundle file, or "" when it is (or empty)."""
+    if not path:
+        return ""
+    if not os.path.isfile(path):
+        return (
+            f"The CA bundle {path} does not exist or is not a file. Enter the path of "
+            "a PEM file that exists on the web and worker machines, or leave it empty."
+        )
+    if not os.access(path, os.R_OK):
+        return (
+            f"The CA bundle {path} is not readable. Let the user that runs "
+            "cvanalytics read it, or enter another PEM file."
         )
     return ""
 

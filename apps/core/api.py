@@ -47,8 +47,26 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+# Range of a 64-bit signed integer, the widest id column on PostgreSQL and SQLite.
+MIN_ID = -(2**63)
+MAX_ID = 2**63 - 1
+
+
 class IdField(forms.IntegerField):
+    """Integer id that fits a 64-bit column, so a lookup never overflows."""
+
     default_error_messages = {"invalid": "Enter an integer id."}
+
+    def to_python(self, value: Any) -> int | None:
+        number = super().to_python(value)
+        if number is not None and not MIN_ID <= number <= MAX_ID:
+            raise ValidationError(
+                "Invalid id %(value)s: it is out of range. Enter an id between "
+                "%(min)s and %(max)s.",
+                code="out_of_range",
+                params={"value": value, "min": MIN_ID, "max": MAX_ID},
+            )
+        return number
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -1,7 +1,12 @@
 import json
+import sys
 
 import pytest
+from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
+from django.views.debug import ExceptionReporter
 from django_celery_beat.models import PeriodicTask
 
 from apps.commcell.models import CommCell, SyncRun
@@ -23,6 +28,9 @@ pytestmark = pytest.mark.django_db
 
 ADD_URL = reverse("admin:commcell_commcell_add")
 SECRET = "Pa55-word-never-shown"
+URL_PASSWORD = "url-pa55-never-shown"
+# Module constants, so the test's own frame in an error report holds no copy.
+DEBUG_SECRET = "debug-page-pa55-never-shown"
 
 
 def change_url(commcell: CommCell) -> str:
@@ -318,3 +326,58 @@ def test_job_admin_skips_full_count(admin_role_client):
 
     assert response.status_code == 200
     assert response.context["cl"].show_full_result_count is False
+
+
+def test_admin_rejects_userinfo_in_url(admin_role_client):
+    url = f"https://svc:{URL_PASSWORD}@cs-prod.example.invalid/webconsole/api"
+
+    response = admin_role_client.post(ADD_URL, form_data(base_url=url))
+
+    errors = response.context["adminform"].form.errors["base_url"]
+    assert response.status_code == 200
+    assert "own fields" in errors[0]
+    assert URL_PASSWORD not in errors[0]
+    assert not CommCell.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("page_size", "0"),
+        ("timeout_seconds", "4"),
+        ("initial_job_days", "3651"),
+        ("job_overlap_hours", "721"),
+        ("collection_interval_minutes", "10081"),
+    ],
+)
+def test_admin_rejects_out_of_range(admin_role_client, field, value):
+    response = admin_role_client.post(ADD_URL, form_data(**{field: value}))
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not CommCell.objects.exists()
+
+
+def test_admin_rejects_directory_as_ca_bundle(admin_role_client, tmp_path):
+    response = admin_role_client.post(ADD_URL, form_data(ca_bundle=str(tmp_path)))
+
+    errors = response.context["adminform"].form.errors["ca_bundle"]
+    assert str(tmp_path) in errors[0]
+    assert not CommCell.objects.exists()
+
+
+@override_settings(DEBUG=True, ENCRYPTION_KEYS=["not-a-fernet-key"])
+def test_admin_debug_page_hides_secret(admin_role_user):
+    request = RequestFactory().post(ADD_URL, form_data(secret=DEBUG_SECRET))
+    request.user = admin_role_user
+    request._dont_enforce_csrf_checks = True
+    model_admin = admin.site._registry[CommCell]
+
+    try:
+        model_admin.add_view(request)
+    except ImproperlyConfigured:
+        exc_info = sys.exc_info()
+
+    html = ExceptionReporter(request, *exc_info).get_traceback_html()
+    assert "changeform_view" in html
+    assert DEBUG_SECRET not in html
