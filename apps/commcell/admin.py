@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
 from apps.core import audit, crypto
+from apps.core.roles import is_admin
 
 from . import schedule, services
 from .forms import CommCellAdminForm
@@ -232,6 +233,27 @@ class SyncRunAdmin(ReadOnlyAdmin):
     search_fields = ["commcell__name", "=id"]
     list_select_related = ["commcell", "requested_by"]
     date_hierarchy = "created_at"
+    actions = ["mark_failed"]
+
+    def has_mark_failed_permission(self, request: HttpRequest) -> bool:
+        return is_admin(request.user)
+
+    @admin.action(description="Mark as failed", permissions=["mark_failed"])
+    def mark_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for run in queryset.select_related("commcell"):
+            if services.mark_run_failed(
+                run, actor=request.user, request_id=getattr(request, "request_id", "")
+            ):
+                self.message_user(
+                    request, f"Run {run.pk} marked as failed.", messages.SUCCESS
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Run {run.pk} was not changed: it is {run.get_status_display()}, "
+                    "and only a queued or running run can be marked as failed.",
+                    messages.WARNING,
+                )
 
 
 @admin.register(Client)

@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
+from apps.core import audit
+
 from .models import CommCell, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,17 @@ class SyncAlreadyRunning(Exception):
         )
 
 
+# A run still queued this long after it was requested was not picked up by a worker:
+# an idle worker claims a queued run within seconds.
+QUEUED_STALE_AFTER = timedelta(minutes=30)
+
+WORKER_HINT = (
+    "Start a Celery worker with `./run worker` or "
+    "`celery -A cvanalytics worker -B`, and check that it uses the same broker "
+    "(CELERY_BROKER_URL)."
+)
+
+
 def stale_after() -> timedelta:
     """Return the age past which an active run can no longer be alive.
 
@@ -38,41 +51,120 @@ def stale_after() -> timedelta:
 
 
 def fail_stale_runs(commcell: CommCell) -> int:
-    """Mark the CommCell's active runs older than the task time limit as failed."""
-    cutoff = timezone.now() - stale_after()
+    """Mark the CommCell's runs that can no longer be alive as failed.
+
+    A running run is stale after the task time limit, and a queued one after
+    QUEUED_STALE_AFTER.
+    """
+    now = timezone.now()
     limit = int(stale_after().total_seconds())
-    failed = 0
+    queued_minutes = int(QUEUED_STALE_AFTER.total_seconds() // 60)
 
     stale_running = SyncRun.objects.filter(
-        commcell=commcell, status=SyncRun.Status.RUNNING, started_at__lt=cutoff
+        commcell=commcell,
+        status=SyncRun.Status.RUNNING,
+        started_at__lt=now - stale_after(),
     )
     stale_queued = SyncRun.objects.filter(
-        commcell=commcell, status=SyncRun.Status.QUEUED, created_at__lt=cutoff
+        commcell=commcell,
+        status=SyncRun.Status.QUEUED,
+        created_at__lt=now - QUEUED_STALE_AFTER,
     )
-    for run in [*stale_running, *stale_queued]:
-        message = _stale_message(run, limit)
-        run.status = SyncRun.Status.FAILED
-        run.finished_at = timezone.now()
-        run.current_step = ""
-        run.errors = [*run.errors, {"step": "worker", "message": message}]
-        run.save(update_fields=["status", "finished_at", "current_step", "errors"])
-        logger.warning("CommCell %s run %s: %s", commcell.name, run.pk, message)
-        failed += 1
+    failed = 0
+    for run in stale_running:
+        failed += fail_run(run, _stale_running_message(limit))
+    for run in stale_queued:
+        failed += fail_run(run, _stale_queued_message(queued_minutes))
     return failed
 
 
-def _stale_message(run: SyncRun, limit: int) -> str:
-    if run.status == SyncRun.Status.RUNNING:
-        return (
-            f"The run was still marked running {limit} seconds (the Celery task time "
-            "limit) after it started, so its worker stopped without finishing it. "
-            "Check the Celery worker log for the cause."
-        )
-    return (
-        f"The run was still queued {limit} seconds (the Celery task time limit) after "
-        "it was requested, so no worker picked it up. Check that a Celery worker is "
-        "running and uses the same broker (CELERY_BROKER_URL)."
+def fail_run(run: SyncRun, message: str, *, step: str = "worker") -> bool:
+    """Mark a queued or running run as failed with the message.
+
+    Returns False, changing nothing, when the run had already ended.
+    """
+    errors = [*run.errors, {"step": step, "message": message}]
+    updated = SyncRun.objects.filter(
+        pk=run.pk, status__in=SyncRun.ACTIVE_STATUSES
+    ).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        current_step="",
+        errors=errors,
     )
+    if not updated:
+        return False
+
+    logger.warning("CommCell %s run %s: %s", run.commcell.name, run.pk, message)
+    return True
+
+
+def mark_run_failed(run: SyncRun, *, actor: Any, request_id: str = "") -> bool:
+    """Mark a stuck queued or running run as failed for an admin, with an audit row.
+
+    Returns False, changing nothing, when the run is no longer queued or running.
+    """
+    name = getattr(actor, "username", "") or "system"
+    message = (
+        f"{name} marked the run as failed because it was stuck {run.status}. A "
+        "worker still collecting it keeps the rows it stores but no longer records "
+        f"the run's outcome. {WORKER_HINT}"
+    )
+    with transaction.atomic():
+        before = run.status
+        if not fail_run(run, message, step="admin"):
+            return False
+        audit.record(
+            actor=actor,
+            action="syncrun.mark_failed",
+            obj=run,
+            before={"status": before},
+            after={"status": SyncRun.Status.FAILED},
+            request_id=request_id,
+        )
+    return True
+
+
+def _stale_running_message(limit: int) -> str:
+    return (
+        f"The run was still marked running {limit} seconds (the Celery task time "
+        "limit) after it started, so its worker stopped without finishing it. "
+        "Check the Celery worker log for the cause."
+    )
+
+
+def _stale_queued_message(minutes: int) -> str:
+    return (
+        f"The run was still queued {minutes} minutes after it was requested, so no "
+        f"worker picked it up. {WORKER_HINT}"
+    )
+
+
+def fail_lost_task(
+    task_id: str, run_id: int | None, exc: BaseException | None
+) -> SyncRun | None:
+    """Mark the run of a collection task that failed outside the collector as failed.
+
+    The collector records its own errors, so this handles what it cannot: a worker
+    process that died, the hard time limit, or an error before the run was claimed.
+    Returns the run it failed, or None when no active run belongs to the task.
+    """
+    runs = SyncRun.objects.select_related("commcell").filter(
+        status__in=SyncRun.ACTIVE_STATUSES
+    )
+    run = runs.filter(pk=run_id).first() if run_id is not None else None
+    if run is None and task_id:
+        run = runs.filter(celery_task_id=task_id).first()
+    if run is None:
+        return None
+
+    reason = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
+    message = (
+        f"The Celery task {task_id} stopped before the run finished ({reason}). "
+        "Data stored by earlier runs is unchanged. Check the Celery worker log for "
+        "the cause, then collect again."
+    )
+    return run if fail_run(run, message) else None
 
 
 def start_sync(
