@@ -95,6 +95,22 @@ class CommCell(models.Model):
 
     commserve_name = models.CharField(max_length=150, blank=True, editable=False)
     commserve_version = models.CharField(max_length=50, blank=True, editable=False)
+    # Identity of the CommServe this CommCell was first collected from (GET /CommServ).
+    # A run that finds another identity fails before it writes anything.
+    commserve_cv_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="CommServe CommCell id",
+        help_text="commCellId of the collected CommServe. Clear it together with the "
+        "identity name only when this CommServe was rebuilt.",
+    )
+    commserve_identity_name = models.CharField(
+        max_length=150,
+        blank=True,
+        verbose_name="CommServe identity name",
+        help_text="commCellName of the CommServe this CommCell was first collected "
+        "from. Clear it only when this CommServe was rebuilt.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -160,10 +176,8 @@ def base_url_error(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     if "@" in parts.netloc:
-        # The message leaves the user info out, because it may contain a password.
-        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
         return (
-            f"The base URL {shown} contains a user name or password before the host. "
+            f"The base URL {without_userinfo(url)} contains a user name or password before the host. "
             "Remove it from the URL and enter the user name and password in their "
             "own fields, where the password is stored encrypted."
         )
@@ -178,6 +192,14 @@ def base_url_error(url: str) -> str:
             f"{url} is not an http or https URL; enter the https URL of the REST API."
         )
     return ""
+
+
+def without_userinfo(url: str) -> str:
+    """Remove the user name and password before the host from `url`, if any."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def ca_bundle_error(path: str) -> str:

@@ -22,6 +22,14 @@ PROGRESS_INTERVAL_SECONDS = 1.0
 FATAL_ERRORS = (AuthenticationError, CommServeUnreachable, TLSVerificationError)
 
 
+class RunAborted(Exception):
+    """The run cannot continue. The message explains why and what to fix."""
+
+
+class SettingsInvalid(RunAborted):
+    """The CommCell's settings cannot be used, so no login was tried."""
+
+
 class PartialStepError(Exception):
     """Some parts of a step failed after the step saved the parts that worked."""
 

@@ -25,7 +25,7 @@ from apps.commcell.models import (
 from apps.pruning.models import DDBPartition, DDBStore
 from apps.storage.models import MediaAgent, StoragePool
 
-from .context import FATAL_ERRORS, PartialStepError, StepContext
+from .context import FATAL_ERRORS, PartialStepError, RunAborted, StepContext
 from .upsert import (
     clean_text,
     fit_row,
@@ -37,17 +37,75 @@ from .upsert import (
 
 logger = logging.getLogger(__name__)
 
+# Retryable failures in a row (server errors after the client's own retries) that stop
+# a loop over objects, so a failing endpoint is not retried for every object.
+MAX_CONSECUTIVE_SERVER_ERRORS = 3
+
 
 def collect_commserve(ctx: StepContext) -> int:
-    info = ctx.client.get_commserve()
-    CommCell.objects.filter(pk=ctx.commcell.pk).update(
-        commserve_name=clean_text(info.name, 150),
-        commserve_version=clean_text(info.version, 50),
-    )
+    """Check that the CommServe is the one this CommCell was collected from.
+
+    The first run stores the CommServe's identity. A later run that cannot read the
+    identity, or finds another one, ends before any step writes a row.
+    """
+    try:
+        info = ctx.client.get_commserve()
+    except FATAL_ERRORS:
+        raise
+    except CommServeError as exc:
+        raise RunAborted(
+            f"{exc} The run stopped before storing anything, because without "
+            "GET /CommServ it cannot check that this is the same CommServe."
+        ) from exc
+
+    name = clean_text(info.name, 150)
+    check_identity(ctx, info.cv_id, name)
+    updates = {
+        "commserve_name": name,
+        "commserve_version": clean_text(info.version, 50),
+    }
+    if not ctx.commcell.commserve_identity_name:
+        updates["commserve_cv_id"] = info.cv_id
+        updates["commserve_identity_name"] = name
+        logger.info(
+            "%s: stored CommServe identity %s", ctx.label, describe(info.cv_id, name)
+        )
+    CommCell.objects.filter(pk=ctx.commcell.pk).update(**updates)
     logger.info(
         "%s: CommServe %s, version %s", ctx.label, info.name, info.version or "?"
     )
     return 1
+
+
+def check_identity(ctx: StepContext, cv_id: int | None, name: str) -> None:
+    """Raise RunAborted when the CommServe differs from the stored identity."""
+    commcell = ctx.commcell
+    stored_name = commcell.commserve_identity_name
+    if not stored_name:
+        return
+
+    same_name = stored_name.casefold() == name.casefold()
+    same_id = None in (cv_id, commcell.commserve_cv_id) or (
+        cv_id == commcell.commserve_cv_id
+    )
+    if same_name and same_id:
+        return
+
+    stored = describe(commcell.commserve_cv_id, stored_name)
+    found = describe(cv_id, name)
+    raise RunAborted(
+        f"{commcell.base_url} is CommServe {found}, but CommCell {commcell.name} "
+        f"was collected from CommServe {stored}. Nothing was stored. To collect "
+        f"{found}, add a new CommCell for it and set the URL of {commcell.name} "
+        "back. If the CommServe was rebuilt and is the same system, clear the "
+        f"CommServe identity fields of {commcell.name} on its admin page."
+    )
+
+
+def describe(cv_id: int | None, name: str) -> str:
+    """Return a CommServe identity as text, for example `"cs01" (commCellId 2)`."""
+    cv_id_text = "unknown" if cv_id is None else str(cv_id)
+    return f'"{name}" (commCellId {cv_id_text})'
 
 
 def collect_clients(ctx: StepContext) -> int:
@@ -117,6 +175,10 @@ def _read_copies(
 ) -> tuple[list[CopyRecord], list[str]]:
     records: list[CopyRecord] = []
     failures: list[str] = []
+    # Each failed request already went through the client's retries, so a run of
+    # server errors means the endpoint is down and every later policy would wait as
+    # long again.
+    consecutive = 0
     for done, (cv_id, name) in enumerate(policies, start=1):
         try:
             records.extend(ctx.client.list_copies(cv_id))
@@ -131,10 +193,33 @@ def _read_copies(
                 cv_id,
                 exc,
             )
+            consecutive = consecutive + 1 if exc.retryable else 0
+        else:
+            consecutive = 0
         ctx.progress.set("copies", done=done, total=len(policies))
+
+        if consecutive >= MAX_CONSECUTIVE_SERVER_ERRORS and done < len(policies):
+            failures.append(_skipped_message(len(policies) - done, consecutive))
+            logger.warning(
+                "%s: copies step stopped after %d consecutive server errors, so "
+                "%d storage policies were skipped",
+                ctx.label,
+                consecutive,
+                len(policies) - done,
+            )
+            break
 
     ctx.progress.set("copies", done=len(policies), total=len(policies), force=True)
     return records, failures
+
+
+def _skipped_message(skipped: int, errors: int) -> str:
+    return (
+        f"{skipped} more storage policies were skipped after {errors} consecutive "
+        "server errors, because the CommServe's storage policy endpoint is failing. "
+        "Their stored copies are unchanged. Check the CommServe's web server, then "
+        "collect again."
+    )
 
 
 def _store_copies(ctx: StepContext, records: list[CopyRecord]) -> int:

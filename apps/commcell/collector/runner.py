@@ -1,16 +1,19 @@
 """Run one collection: log in, run every step in order, and record the outcome.
 
-Authentication, TLS and connection failures end the run as failed. Any other failing
+Invalid CommCell settings, authentication, TLS and connection failures, and a
+CommServe other than the one first collected end the run as failed. Any other failing
 step is recorded and the later steps still run, which ends the run as partial. Only a
 run that fully succeeded marks objects the CommServe no longer returns as removed.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +32,14 @@ from apps.pruning.models import DDBPartition, DDBStore
 from apps.storage.models import MediaAgent, StoragePool
 
 from . import inventory, jobs
-from .context import FATAL_ERRORS, PartialStepError, Progress, StepContext
+from .context import (
+    FATAL_ERRORS,
+    PartialStepError,
+    Progress,
+    RunAborted,
+    SettingsInvalid,
+    StepContext,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +62,14 @@ STEPS = (
     Step("ddb_stores", "DDB stores", inventory.collect_ddb_stores),
     Step("jobs", "Jobs", jobs.collect_jobs),
 )
-STEP_LABELS = {"login": "Login", **{step.key: step.label for step in STEPS}}
+STEP_LABELS = {
+    "settings": "CommCell settings",
+    "login": "Login",
+    **{step.key: step.label for step in STEPS},
+}
+# Two or more full stops where one sentence ends, as when a message that ends in a
+# full stop is embedded before another one. An ellipsis is left alone.
+DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")
 
 # Models whose rows get `removed_at` when a complete run no longer finds them.
 REMOVABLE_MODELS = (
@@ -64,10 +81,6 @@ REMOVABLE_MODELS = (
     MediaAgent,
     DDBStore,
 )
-
-
-class RunAborted(Exception):
-    """The run cannot continue. The message explains why and what to fix."""
 
 
 # Called after each step that ran to its end, with the rows it stored (None when it
@@ -136,6 +149,8 @@ class Collection:
                 for step in STEPS:
                     step_key = step.key
                     self._run_step(step, self.ctx)
+        except SettingsInvalid as exc:
+            self._fail("settings", str(exc))
         except (*FATAL_ERRORS, RunAborted) as exc:
             self._fail(step_key, str(exc))
         except CommServeError as exc:
@@ -155,7 +170,7 @@ class Collection:
         count = None
         try:
             count = step.collect(ctx)
-        except (*FATAL_ERRORS, SoftTimeLimitExceeded):
+        except (*FATAL_ERRORS, RunAborted, SoftTimeLimitExceeded):
             raise
         except PartialStepError as exc:
             for message in exc.messages:
@@ -177,7 +192,11 @@ class Collection:
             self.observer(step, count, errors)
 
     def _record(self, step_key: str, message: str) -> None:
-        text = f"{STEP_LABELS[step_key]} failed: {message}"
+        if step_key == "settings":
+            text = f"The CommCell settings are invalid: {message}"
+        else:
+            text = f"{STEP_LABELS[step_key]} failed: {message}"
+        text = DOUBLE_STOP.sub(".", text)
         self.errors.append({"step": step_key, "message": text})
         logger.warning("%s: %s", self.label, text)
 
@@ -195,6 +214,14 @@ class Collection:
             status = SyncRun.Status.SUCCEEDED
 
         with transaction.atomic():
+            if not self._lock_if_running():
+                logger.warning(
+                    "%s finished, but the run was no longer running, so its "
+                    "outcome (%s) is not recorded",
+                    self.label,
+                    status,
+                )
+                return
             if status == SyncRun.Status.SUCCEEDED and self.ctx is not None:
                 counts["removed"] = self._mark_removed()
                 self._delete_stale_partitions(self.ctx.seen_partitions)
@@ -212,6 +239,15 @@ class Collection:
             status,
             len(self.errors),
             counts,
+        )
+
+    def _lock_if_running(self) -> bool:
+        # An admin or a stale-run check may have failed the run meanwhile. That
+        # failure is kept, so this run's outcome is not written over it.
+        return (
+            SyncRun.objects.select_for_update()
+            .filter(pk=self.run.pk, status=SyncRun.Status.RUNNING)
+            .exists()
         )
 
     def _mark_removed(self) -> int:
@@ -239,10 +275,10 @@ def open_client(commcell: CommCell, run: SyncRun) -> CommServeClient:
     """Return a CommServe client for the CommCell, not yet logged in."""
     try:
         secret = commcell.secret
-    except DecryptionError as exc:
-        raise RunAborted(str(exc)) from exc
+    except (DecryptionError, ImproperlyConfigured) as exc:
+        raise SettingsInvalid(str(exc)) from exc
     if not secret:
-        raise RunAborted(
+        raise SettingsInvalid(
             f"CommCell {commcell.name} has no password or token stored: enter it on "
             "the CommCell's admin page."
         )
@@ -267,7 +303,9 @@ def open_client(commcell: CommCell, run: SyncRun) -> CommServeClient:
             log_context=f"CommCell {commcell.name} run {run.pk}",
         )
     except ValueError as exc:
-        raise RunAborted(f"{exc} Fix it on the CommCell's admin page.") from exc
+        raise SettingsInvalid(
+            f"{_end_sentence(str(exc))} Fix it on the CommCell's admin page."
+        ) from exc
 
 
 def _time_limit_message() -> str:
@@ -279,6 +317,12 @@ def _time_limit_message() -> str:
 
 def _unexpected_message(exc: Exception) -> str:
     return (
-        f"unexpected error {type(exc).__name__}: {exc}. Data stored by earlier runs "
-        "for this step is unchanged. The worker log has the traceback."
+        f"unexpected error {type(exc).__name__}: {_end_sentence(str(exc))} Data "
+        "stored by earlier runs for this step is unchanged. The worker log has the "
+        "traceback."
     )
+
+
+def _end_sentence(text: str) -> str:
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
