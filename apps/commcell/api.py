@@ -33,6 +33,7 @@ from .models import (
     StoragePolicyCopy,
     SyncRun,
     base_url_error,
+    without_userinfo,
 )
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,13 @@ class CommCellSerializer(serializers.ModelSerializer):
         # DRF's own repr lists the request data, secret included, and error reports
         # print the repr of every serializer on the stack.
         return f"<{type(self).__name__} instance={self.instance!r}>"
+
+    def to_representation(self, instance: CommCell) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # Rows saved before user info in the URL was rejected may still carry a
+        # password there.
+        data["base_url"] = without_userinfo(data["base_url"])
+        return data
 
     @extend_schema_field(LastRunSerializer(allow_null=True))
     def get_last_run(self, commcell: CommCell) -> dict[str, Any] | None:

@@ -67,7 +67,7 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
         return MultiFernet([Fernet(key.encode()) for key in keys])
     except ValueError as exc:
         raise ImproperlyConfigured(
-            "CVANALYTICS_ENCRYPTION_KEYS holds an invalid Fernet key: each key must be "
+            "CVANALYTICS_ENCRYPTION_KEYS contains an invalid Fernet key: each key must be "
             f"32 bytes in urlsafe base64 ({KEY_HOWTO})."
         ) from exc
 

@@ -114,6 +114,15 @@ def test_add_commcell_rejects_userinfo(monkeypatch):
     assert not CommCell.objects.exists()
 
 
+def test_api_hides_stored_userinfo(viewer_client):
+    commcell = CommCellFactory(base_url=USERINFO_URL)
+
+    response = viewer_client.get(f"{LIST_URL}{commcell.pk}/")
+
+    assert response.json()["base_url"] == "https://cs.example.invalid/webconsole/api"
+    assert SECRET not in response.content.decode()
+
+
 def test_api_create_rejects_remote_http(admin_role_client):
     response = post(admin_role_client, base_url="http://cs.example.invalid/api")
 
@@ -241,7 +250,7 @@ def test_api_disable_disables_schedule(admin_role_client):
 
 @override_settings(DEBUG=True, ENCRYPTION_KEYS=["not-a-fernet-key"])
 def test_api_debug_page_hides_secret(admin_role_user):
-    # The secret is a module constant, so this test's own frame holds no copy.
+    # The secret is a module constant, so this test's own frame contains no copy.
     request = RequestFactory().post(
         LIST_URL, payload(secret=DEBUG_SECRET), content_type="application/json"
     )

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 ADD_URL = reverse("admin:commcell_commcell_add")
 SECRET = "Pa55-word-never-shown"
 URL_PASSWORD = "url-pa55-never-shown"
-# Module constants, so the test's own frame in an error report holds no copy.
+# Module constants, so the test's own frame in an error report contains no copy.
 DEBUG_SECRET = "debug-page-pa55-never-shown"
 
 

@@ -16,7 +16,7 @@ from apps.core import crypto
 
 KEY = Fernet.generate_key().decode()
 OLD_KEY = Fernet.generate_key().decode()
-# A module constant, so the test's own frame in an error report holds no copy.
+# A module constant, so the test's own frame in an error report contains no copy.
 PLAINTEXT = "crypto-test-secret-5150"
 
 
