@@ -95,6 +95,22 @@ class CommCell(models.Model):
 
     commserve_name = models.CharField(max_length=150, blank=True, editable=False)
     commserve_version = models.CharField(max_length=50, blank=True, editable=False)
+    # Identity of the CommServe this CommCell was first collected from (GET /CommServ).
+    # A run that finds another identity fails before it writes anything.
+    commserve_cv_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="CommServe CommCell id",
+        help_text="commCellId of the collected CommServe. Clear it together with the "
+        "identity name only when this CommServe was rebuilt.",
+    )
+    commserve_identity_name = models.CharField(
+        max_length=150,
+        blank=True,
+        verbose_name="CommServe identity name",
+        help_text="commCellName of the CommServe this CommCell was first collected "
+        "from. Clear it only when this CommServe was rebuilt.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
