@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.views.decorators.debug import sensitive_variables
 
 from .models import CommCell
 
@@ -50,6 +51,7 @@ class CommCellAdminForm(forms.ModelForm):
             "enabled",
         ]
 
+    @sensitive_variables("cleaned", "secret")
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         secret = cleaned.get("secret", "")
