@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -47,6 +48,8 @@ class CommCellAdmin(admin.ModelAdmin):
         "secret_state",
         "commserve_name",
         "commserve_version",
+        "commserve_cv_id",
+        "commserve_identity_name",
         "created_at",
         "updated_at",
     ]
@@ -83,13 +86,15 @@ class CommCellAdmin(admin.ModelAdmin):
                 "fields": [
                     "commserve_name",
                     "commserve_version",
+                    "commserve_cv_id",
+                    "commserve_identity_name",
                     "created_at",
                     "updated_at",
                 ]
             },
         ),
     ]
-    actions = ["collect_now"]
+    actions = ["collect_now", "forget_commserve_identity"]
 
     # The add and change views both run changeform_view, so an error report of
     # either hides the posted password or token, with DEBUG on or off.
@@ -192,6 +197,37 @@ class CommCellAdmin(admin.ModelAdmin):
                     url,
                     run.pk,
                 ),
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="Forget the CommServe identity (CommServe rebuilt)")
+    def forget_commserve_identity(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> None:
+        """Let the next run store the identity it finds, after a CommServe rebuild."""
+        for commcell in queryset:
+            before = {
+                "commserve_cv_id": commcell.commserve_cv_id,
+                "commserve_identity_name": commcell.commserve_identity_name,
+            }
+            with transaction.atomic():
+                commcell.commserve_cv_id = None
+                commcell.commserve_identity_name = ""
+                commcell.save(
+                    update_fields=["commserve_cv_id", "commserve_identity_name"]
+                )
+                audit.record(
+                    actor=request.user,
+                    action="commcell.forget_identity",
+                    obj=commcell,
+                    before=before,
+                    after={"commserve_cv_id": None, "commserve_identity_name": ""},
+                    request_id=getattr(request, "request_id", ""),
+                )
+            self.message_user(
+                request,
+                f"CommCell {commcell.name}: the next collection stores the identity "
+                "of the CommServe it finds.",
                 messages.SUCCESS,
             )
 

@@ -381,3 +381,18 @@ def test_admin_debug_page_hides_secret(admin_role_user):
     html = ExceptionReporter(request, *exc_info).get_traceback_html()
     assert "changeform_view" in html
     assert DEBUG_SECRET not in html
+
+
+def test_admin_forget_identity_action(admin_role_client):
+    commcell = CommCellFactory(commserve_cv_id=2, commserve_identity_name="cs01")
+
+    admin_role_client.post(
+        reverse("admin:commcell_commcell_changelist"),
+        {"action": "forget_commserve_identity", "_selected_action": [commcell.pk]},
+    )
+
+    commcell.refresh_from_db()
+    entry = AuditLog.objects.get(action="commcell.forget_identity")
+    assert commcell.commserve_cv_id is None
+    assert commcell.commserve_identity_name == ""
+    assert entry.before == {"commserve_cv_id": 2, "commserve_identity_name": "cs01"}

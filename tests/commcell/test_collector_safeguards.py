@@ -59,7 +59,7 @@ def test_repointed_commcell_fails_before_writing(collected, other_commserve):
     assert '"cs-lab" (commCellId 2)' in message
     assert '"cs01" (commCellId 2)' in message
     assert "add a new CommCell" in message
-    assert "clear the CommServe identity" in message
+    assert "Forget the CommServe identity" in message
     assert stored_counts(collected) == before
     assert removed_count(collected) == 0
     assert collected.commserve_name == "cs01"

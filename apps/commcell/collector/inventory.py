@@ -97,8 +97,9 @@ def check_identity(ctx: StepContext, cv_id: int | None, name: str) -> None:
         f"{commcell.base_url} is CommServe {found}, but CommCell {commcell.name} "
         f"was collected from CommServe {stored}. Nothing was stored. To collect "
         f"{found}, add a new CommCell for it and set the URL of {commcell.name} "
-        "back. If the CommServe was rebuilt and is the same system, clear the "
-        f"CommServe identity fields of {commcell.name} on its admin page."
+        "back. If the CommServe was rebuilt and is the same system, select "
+        f'{commcell.name} in the CommCell admin list and run the action "Forget '
+        'the CommServe identity (CommServe rebuilt)".'
     )
 
 
