@@ -149,6 +149,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Hide variables and POST fields marked sensitive on every error page, even with DEBUG.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.core.crypto.SecretReporterFilter"
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto, trust it so links and
 # redirects use https. Leave it off when clients can reach the app directly.
 if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
