@@ -14,10 +14,24 @@ SELECT = {"class": "form-select form-select-sm"}
 NUMBER = {"class": "form-control form-control-sm", "inputmode": "numeric"}
 
 
-class IntegerFilter(django_filters.NumberFilter):
-    """A number filter that accepts whole numbers only."""
+# Retention days and cycles are 32-bit columns, and -1 days means infinite.
+MIN_RETENTION_VALUE = -1
+MAX_RETENTION_VALUE = 2**31 - 1
 
-    field_class = forms.IntegerField
+
+class RetentionNumberField(forms.IntegerField):
+    """Whole number within the range of the retention columns, so no query overflows."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("min_value", MIN_RETENTION_VALUE)
+        kwargs.setdefault("max_value", MAX_RETENTION_VALUE)
+        super().__init__(*args, **kwargs)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A number filter that accepts whole numbers in the retention columns' range."""
+
+    field_class = RetentionNumberField
 
 
 class RetentionFilterForm(forms.Form):

@@ -250,3 +250,10 @@ def test_api_schema_lists_retention_paths(viewer_client):
         for parameter in schema["paths"]["/api/retention/summary/"]["get"]["parameters"]
     }
     assert {"commcell", "plan", "severity", "days_min", "aging"} <= summary_params
+
+
+def test_api_huge_days_filter_rejected(viewer_client):
+    response = viewer_client.get("/api/retention-rules/?days_min=99999999999999999999")
+
+    assert response.status_code == 400
+    assert "days_min" in response.json()
