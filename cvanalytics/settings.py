@@ -30,8 +30,8 @@ if not SECRET_KEY:
     )
 
 # Fernet keys (urlsafe base64, 32 bytes) that encrypt CommServe passwords and tokens.
-# The first key encrypts; every key listed can decrypt, so a new key goes first and the
-# old one stays at the end until the secrets are saved again.
+# The first key encrypts and every key listed can decrypt. So a new key goes first, and
+# the old one stays at the end until the secrets are saved again.
 # Each key is checked here, so a bad one stops startup instead of the first save.
 ENCRYPTION_KEYS = parse_keys(env.str("CVANALYTICS_ENCRYPTION_KEYS", default=""))
 

@@ -483,7 +483,7 @@ class CommCellViewSet(
         request.exception_reporter_filter = crypto.SecretReporterFilter()
         return super().initialize_request(request, *args, **kwargs)
 
-    # DRF's Serializer.save holds the validated data, secret included, in a local.
+    # DRF's Serializer.save keeps the validated data, secret included, in a local.
     @sensitive_variables("validated_data", "secret")
     def perform_create(self, serializer: CommCellSerializer) -> None:
         serializer.save()

@@ -25,7 +25,7 @@ def _range(minimum: int, maximum: int) -> list:
 
 class CommCell(models.Model):
     # Settings an admin may change, in the order audit rows record them. The secret is
-    # not one of them: audit rows say only whether it changed.
+    # not one of them, because audit rows record only whether it changed.
     SETTINGS_FIELDS = (
         "name",
         "base_url",

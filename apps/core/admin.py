@@ -8,7 +8,8 @@ from .models import AuditLog
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    """Audit rows, read-only: nobody edits or deletes the record of a change."""
+    """Read-only admin for audit rows, because the record of a change must stay as
+    written."""
 
     list_display = ["created_at", "actor_name", "action", "object_type", "object_repr"]
     list_filter = ["action", "object_type"]

@@ -14,8 +14,9 @@ class SecretReporterFilter(SafeExceptionReporterFilter):
     """Error-report filter that hides marked secrets even when DEBUG is on.
 
     Django's default filter hides nothing under DEBUG, but the debug page of a view
-    that saves a CommServe password is shown to whoever triggered the error. Views
-    that handle a secret set it as `request.exception_reporter_filter`.
+    that saves a CommServe password is shown to the user who triggered the error.
+    Settings make it the default filter, and views that handle a secret also set it
+    as `request.exception_reporter_filter`.
     """
 
     def is_active(self, request: HttpRequest | None) -> bool:
