@@ -1,8 +1,9 @@
 """The two roles of cvanalytics: viewers read everything, admins also configure and act.
 
-A role is a Django auth group. Superusers count as admins. The groups are created by a
-migration; their model permissions are refreshed after every `migrate`, so the Django
-admin shows an admin every model of the project's apps and a viewer nothing to change.
+A role is a Django auth group, and superusers count as admins. A migration creates the
+groups. Their model permissions are refreshed after every `migrate`, so the Django
+admin shows an admin every model of the managed apps and gives a viewer nothing to
+change.
 """
 
 import logging

@@ -19,7 +19,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers: no data, only whether the database answers."""
+    """Liveness for load balancers: no data, only whether the database responds."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})

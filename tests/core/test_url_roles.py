@@ -581,9 +581,9 @@ def check_admin_site(
 def admin_site_status(endpoint: Endpoint, user: Any, objects: dict) -> int | None:
     """Return the status an admin gets, from the ModelAdmin's own permission checks.
 
-    The role check lets an admin into the admin site; each ModelAdmin then decides
-    per model (the admin role has no permissions on users and groups, for
-    example). None means any status except a refusal by the role check.
+    The role check lets an admin into the admin site, and each ModelAdmin then
+    decides per model: read-only admins, such as the audit log's, refuse adding and
+    deleting. None means any status except a refusal by the role check.
     """
     if endpoint.name in ADMIN_SITE_STATUS:
         return ADMIN_SITE_STATUS[endpoint.name]

@@ -87,7 +87,7 @@ T = TypeVar("T")
 def prefetch(items: Iterator[T], *, depth: int) -> Iterator[T]:
     """Iterate `items` in a second thread, up to `depth` items ahead of the caller.
 
-    The CommServe answers the next page while this thread stores the current one.
+    The next page is fetched while the caller stores the current one.
     An exception raised by `items` is raised in the caller after the items before it.
     Closing the returned generator stops the thread after its current item.
     """

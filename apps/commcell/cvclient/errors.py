@@ -22,7 +22,7 @@ class TLSVerificationError(CommServeError):
 
 
 class ServerError(CommServeError):
-    """The CommServe kept answering 5xx or 429 after all retries."""
+    """The CommServe kept returning 5xx or 429 after all retries."""
 
     retryable = True
 
