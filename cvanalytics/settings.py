@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.retention",
     "apps.storage",
     "apps.pruning",
+    "apps.logs",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,8 @@ api_patterns = [
     path("", include("apps.retention.api_urls")),
     path("", include("apps.storage.api_urls")),
     path("", include("apps.pruning.api_urls")),
+    path("", include("apps.logs.api_urls")),
+    path("", include("apps.core.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"
@@ -22,4 +24,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("", include("apps.commcell.urls")),
     path("", include("apps.retention.urls")),
+    path("", include("apps.storage.urls")),
+    path("", include("apps.pruning.urls")),
+    path("", include("apps.logs.urls")),
 ]

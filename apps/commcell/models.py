@@ -6,6 +6,7 @@ one installation can hold several CommCells whose ids overlap.
 
 import ipaddress
 import os
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -254,6 +255,9 @@ class SyncRun(models.Model):
     job_window_start = models.DateTimeField(null=True, blank=True)
     job_window_end = models.DateTimeField(null=True, blank=True)
     celery_task_id = models.CharField(max_length=64, blank=True)
+    # The time history rows of this run are stamped with, when it is not the start:
+    # set only when a simulator's past is replayed (`collect --as-of`).
+    as_of = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -271,6 +275,11 @@ class SyncRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def history_time(self) -> datetime:
+        """When the snapshots this run writes were taken."""
+        return self.as_of or self.started_at or self.created_at
 
     @property
     def duration_seconds(self) -> float | None:

@@ -27,6 +27,7 @@ MANAGED_APP_LABELS = (
     "retention",
     "storage",
     "pruning",
+    "logs",
     "django_celery_beat",
 )
 

@@ -27,6 +27,7 @@ from apps.commcell.models import (
     StoragePolicyCopy,
     SyncRun,
 )
+from apps.commcell.signals import collection_finished
 from apps.core.crypto import DecryptionError
 from apps.pruning.models import DDBPartition, DDBStore
 from apps.storage.models import MediaAgent, StoragePool
@@ -240,6 +241,28 @@ class Collection:
             len(self.errors),
             counts,
         )
+
+        self._announce(status)
+
+    def _announce(self, status: str) -> None:
+        completed = frozenset(self.ctx.counts) if self.ctx is not None else frozenset()
+        self.run.refresh_from_db()
+        results = collection_finished.send_robust(
+            sender=SyncRun,
+            commcell=self.commcell,
+            run=self.run,
+            status=status,
+            completed_steps=completed,
+        )
+        for receiver, result in results:
+            if isinstance(result, Exception):
+                logger.error(
+                    "%s: %s failed after the collection: %s",
+                    self.label,
+                    getattr(receiver, "__qualname__", receiver),
+                    result,
+                    exc_info=result,
+                )
 
     def _lock_if_running(self) -> bool:
         # An admin or a stale-run check may have failed the run meanwhile. That

@@ -1,0 +1,45 @@
+"""The signal a collection sends once its outcome is recorded."""
+
+import pytest
+
+from apps.commcell.models import SyncRun
+from apps.commcell.signals import collection_finished
+from tests.commcell.test_collector import collect, sim_commcell
+
+pytestmark = [pytest.mark.django_db, pytest.mark.simulator]
+
+
+def test_receivers_get_the_run_and_the_steps_that_completed(commserve_sim):
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append(kwargs)
+
+    collection_finished.connect(receiver)
+    try:
+        run = collect(sim_commcell(commserve_sim))
+    finally:
+        collection_finished.disconnect(receiver)
+
+    assert len(seen) == 1
+    assert seen[0]["run"].pk == run.pk
+    assert seen[0]["status"] == SyncRun.Status.SUCCEEDED
+    assert seen[0]["run"].status == SyncRun.Status.SUCCEEDED
+    assert {"storage_pools", "media_agents", "ddb_stores", "jobs"} <= seen[0][
+        "completed_steps"
+    ]
+
+
+def test_a_failing_receiver_does_not_change_the_outcome(commserve_sim):
+    def broken(sender, **kwargs):
+        raise RuntimeError("receiver broke")
+
+    collection_finished.connect(broken)
+    try:
+        run = collect(sim_commcell(commserve_sim))
+    finally:
+        collection_finished.disconnect(broken)
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.SUCCEEDED
