@@ -158,3 +158,67 @@ class JobFactory(factory.django.DjangoModelFactory):
     status = "Completed"
     outcome = Job.Outcome.COMPLETED
     start_time = factory.LazyFunction(lambda: datetime(2026, 11, 1, 22, 0, tzinfo=UTC))
+
+
+class AnalysisRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.AnalysisRun"
+
+    commcell = factory.SubFactory(CommCellFactory)
+    trigger = "manual"
+    status = "succeeded"
+    started_at = factory.LazyFunction(lambda: datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
+    finished_at = factory.LazyFunction(
+        lambda: datetime(2026, 11, 2, 2, 0, 3, tzinfo=UTC)
+    )
+    analyzed_at = factory.SelfAttribute("started_at")
+    duration_seconds = 3.0
+    counts = factory.LazyFunction(
+        lambda: {
+            "retention.rules": {"findings": 1, "new": 1, "resolved": 0, "errors": 0}
+        }
+    )
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.Finding"
+
+    commcell = factory.SubFactory(CommCellFactory)
+    analyzer = "retention.rules"
+    code = "retention.aging_disabled"
+    severity = Severity.CRITICAL
+    severity_rank = factory.LazyAttribute(lambda o: SEVERITY_RANK[o.severity])
+    subject_type = "copy"
+    subject_id = factory.Sequence(lambda n: 10_000 + n)
+    subject_name = factory.Sequence(lambda n: f"SP-{n:03d} / Primary")
+    title = "Data aging is disabled on this copy."
+    recommendation = "Enable data aging on this copy."
+    evidence = factory.LazyFunction(lambda: {"retention_days": 30})
+    first_seen_at = factory.LazyFunction(
+        lambda: datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    )
+    last_seen_at = factory.LazyFunction(lambda: datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
+
+
+class StoragePoolSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "storage.StoragePoolSnapshot"
+
+    pool = factory.SubFactory(StoragePoolFactory)
+    commcell = factory.SelfAttribute("pool.commcell")
+    collected_at = factory.LazyFunction(lambda: datetime(2026, 11, 1, 2, 0, tzinfo=UTC))
+    total_capacity_mb = 1_000_000
+    free_space_mb = 400_000
+    used_mb = factory.LazyAttribute(lambda o: o.total_capacity_mb - o.free_space_mb)
+    capacity_reported = True
+
+
+class MediaAgentSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "storage.MediaAgentSnapshot"
+
+    media_agent = factory.SubFactory(MediaAgentFactory)
+    commcell = factory.SelfAttribute("media_agent.commcell")
+    collected_at = factory.LazyFunction(lambda: datetime(2026, 11, 1, 2, 0, tzinfo=UTC))
+    online = True

@@ -12,3 +12,11 @@ class CoreConfig(AppConfig):
         from .roles import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_roles")
+
+        from apps.commcell.signals import collection_finished
+
+        from .tasks import queue_analysis_after_collection
+
+        collection_finished.connect(
+            queue_analysis_after_collection, dispatch_uid="core.analyze_collection"
+        )

@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
+
+from .severity import Severity
 
 
 class AuditLog(models.Model):
@@ -24,3 +27,146 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class AnalysisRun(models.Model):
+    """One analysis of one CommCell: which analyzers ran, what they found, what failed."""
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", "Nightly"
+        COLLECTION = "collection", "After a collection"
+        MANUAL = "manual", "Manual"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partial"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    commcell = models.ForeignKey(
+        "commcell.CommCell", on_delete=models.CASCADE, related_name="analysis_runs"
+    )
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # The collection whose end queued this analysis, if any.
+    sync_run = models.ForeignKey(
+        "commcell.SyncRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="analysis_runs",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    # The time the analyzers were asked about: the start, or the collection's
+    # history time when it replays a simulator's past.
+    analyzed_at = models.DateTimeField(null=True, blank=True)
+    # {"retention.rules": {"findings": 12, "new": 2, "resolved": 1, "errors": 0}}
+    counts = models.JSONField(default=dict, blank=True)
+    # [{"analyzer": "retention.rules", "message": "..."}]
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commcell"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_analysis_per_commcell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"analysis {self.pk} of {self.commcell} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    def total(self, key: str) -> int:
+        """Return the sum of one count ("findings", "new", ...) over all analyzers."""
+        return sum(item.get(key, 0) for item in self.counts.values())
+
+
+class Finding(models.Model):
+    """One diagnosed problem of one subject, open until an analysis no longer reports it.
+
+    A finding that comes back after it was resolved is stored as a new row, so each row
+    is one continuous period in which the problem was seen.
+    """
+
+    commcell = models.ForeignKey(
+        "commcell.CommCell", on_delete=models.CASCADE, related_name="findings"
+    )
+    # The registered analyzer that reported it; a failed analyzer's findings stay open.
+    analyzer = models.CharField(max_length=100)
+    code = models.CharField(max_length=100)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    severity_rank = models.PositiveSmallIntegerField()
+    subject_type = models.CharField(max_length=30)
+    # Primary key of the subject's row; null when the subject is the CommCell itself.
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    subject_name = models.CharField(max_length=300)
+    title = models.TextField()
+    recommendation = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    last_run = models.ForeignKey(
+        AnalysisRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["severity_rank", "-last_seen_at", "-id"]
+        constraints = [
+            # Coalesce lets the CommCell itself (subject_id null) have one open
+            # finding per code too, because NULLs never collide in a unique index.
+            models.UniqueConstraint(
+                "commcell",
+                "code",
+                "subject_type",
+                Coalesce("subject_id", models.Value(0)),
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_finding_per_subject",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["severity_rank", "-last_seen_at"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="finding_open_by_severity",
+            ),
+            models.Index(fields=["code", "resolved_at"], name="finding_code"),
+            models.Index(fields=["subject_type", "subject_id"], name="finding_subject"),
+            models.Index(
+                fields=["commcell", "analyzer", "resolved_at"],
+                name="finding_commcell_analyzer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.subject_name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def domain(self) -> str:
+        """The first part of the code, such as "retention"."""
+        return self.code.split(".", 1)[0]

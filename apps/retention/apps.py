@@ -5,3 +5,10 @@ class RetentionConfig(AppConfig):
     name = "apps.retention"
     label = "retention"
     verbose_name = "Retention"
+
+    def ready(self) -> None:
+        from apps.core.findings import register_analyzer
+
+        from .analyzers import ANALYZER_NAME, analyze_retention_rules
+
+        register_analyzer(ANALYZER_NAME, analyze_retention_rules)

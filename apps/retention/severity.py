@@ -1,21 +1,5 @@
-"""Severity classes of retention findings, importable without the Django app registry."""
+"""Severity classes of retention rules; the definition lives in `apps.core.severity`."""
 
-from django.db.models import TextChoices
+from apps.core.severity import SEVERITY_RANK, Severity
 
-
-class Severity(TextChoices):
-    CRITICAL = "critical", "Critical"
-    HIGH = "high", "High"
-    MEDIUM = "medium", "Medium"
-    INFO = "info", "Info"
-    OK = "ok", "OK"
-
-
-# Rank used to sort by severity, most severe first.
-SEVERITY_RANK = {
-    Severity.CRITICAL: 0,
-    Severity.HIGH: 1,
-    Severity.MEDIUM: 2,
-    Severity.INFO: 3,
-    Severity.OK: 4,
-}
+__all__ = ["SEVERITY_RANK", "Severity"]

@@ -1,0 +1,143 @@
+"""Celery tasks of the analysis; the work itself is in `analysis`."""
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import KombuError
+
+from apps.commcell.models import CommCell, SyncRun
+
+from . import analysis
+from .models import AnalysisRun
+
+logger = logging.getLogger(__name__)
+
+TIME_LIMIT = settings.CELERY_TASK_TIME_LIMIT
+SOFT_TIME_LIMIT = max(TIME_LIMIT - 60, 1)
+
+# Collection outcomes after which the stored inventory is worth analyzing.
+ANALYZED_OUTCOMES = frozenset({SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL})
+
+
+@shared_task(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)
+def analyze_commcell(
+    commcell_id: int,
+    trigger: str = AnalysisRun.Trigger.MANUAL,
+    run_id: int | None = None,
+    sync_run_id: int | None = None,
+) -> str | None:
+    """Analyze one CommCell and return the run's status, or None when skipped.
+
+    `run_id` names a queued run to carry out. `sync_run_id` names the collection that
+    queued the analysis, whose history time becomes the time of the analysis.
+    """
+    commcell = CommCell.objects.filter(pk=commcell_id).first()
+    if commcell is None:
+        logger.warning("Analysis skipped: CommCell id %s does not exist", commcell_id)
+        return None
+
+    run = AnalysisRun.objects.filter(pk=run_id).first() if run_id else None
+    sync_run = SyncRun.objects.filter(pk=sync_run_id).first() if sync_run_id else None
+    now = sync_run.history_time if sync_run is not None else None
+    try:
+        result = analysis.run_analysis(
+            commcell, trigger=trigger, now=now, run=run, sync_run=sync_run
+        )
+    except (analysis.AnalysisAlreadyRunning, analysis.AnalysisRunNotQueued) as exc:
+        logger.info(
+            "CommCell %s (id %s): %s analysis skipped: %s",
+            commcell.name,
+            commcell.pk,
+            trigger,
+            exc,
+        )
+        return None
+    return result.status
+
+
+@shared_task
+def nightly_analysis() -> int:
+    """Queue one analysis per enabled CommCell and return how many were queued."""
+    ids = list(
+        CommCell.objects.filter(enabled=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for commcell_id in ids:
+        analyze_commcell.delay(commcell_id, AnalysisRun.Trigger.NIGHTLY)
+    logger.info("Nightly analysis queued for %d CommCells: ids %s", len(ids), ids)
+    return len(ids)
+
+
+def enqueue_analysis(commcell: CommCell, *, requested_by: Any = None) -> AnalysisRun:
+    """Create a queued manual run and send its task once the transaction commits.
+
+    Raises AnalysisAlreadyRunning while another analysis of the CommCell is active.
+    """
+    run = analysis.queue_run(
+        commcell, trigger=AnalysisRun.Trigger.MANUAL, requested_by=requested_by
+    )
+    transaction.on_commit(lambda: _send_queued(run))
+    return run
+
+
+def _send_queued(run: AnalysisRun) -> None:
+    try:
+        analyze_commcell.delay(run.commcell_id, run.trigger, run_id=run.pk)
+    except (KombuError, OSError) as exc:
+        message = (
+            f"The analysis could not be sent to the Celery broker ({exc}). Check "
+            "that the broker in CELERY_BROKER_URL is running, then start it again."
+        )
+        AnalysisRun.objects.filter(pk=run.pk, status=AnalysisRun.Status.QUEUED).update(
+            status=AnalysisRun.Status.FAILED,
+            finished_at=timezone.now(),
+            errors=[{"analyzer": "", "message": message}],
+        )
+        logger.exception(
+            "CommCell id %s: analysis run %s could not be sent to Celery",
+            run.commcell_id,
+            run.pk,
+        )
+
+
+def queue_analysis_after_collection(
+    sender: Any, *, commcell: CommCell, run: SyncRun, status: str, **kwargs: Any
+) -> None:
+    """Queue an analysis once a succeeded or partial collection is committed."""
+    if status not in ANALYZED_OUTCOMES:
+        logger.info(
+            "CommCell %s (id %s): no analysis after sync run %s, which %s",
+            commcell.name,
+            commcell.pk,
+            run.pk,
+            status,
+        )
+        return
+
+    def send() -> None:
+        try:
+            analyze_commcell.delay(
+                commcell.pk, AnalysisRun.Trigger.COLLECTION, sync_run_id=run.pk
+            )
+        except (KombuError, OSError):
+            logger.exception(
+                "CommCell %s (id %s): the analysis after sync run %s could not be "
+                "sent to Celery; it runs with the next collection or nightly",
+                commcell.name,
+                commcell.pk,
+                run.pk,
+            )
+            return
+        logger.info(
+            "CommCell %s (id %s): analysis queued after sync run %s",
+            commcell.name,
+            commcell.pk,
+            run.pk,
+        )
+
+    transaction.on_commit(send)
