@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "storage"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("dashboard/storage", views.StorageDashboardView.as_view(), name="dashboard"),
+    path(
+        "storage/pools/<int:pk>/",
+        views.PoolDetailView.as_view(),
+        name="pool-detail",
+    ),
+    path("tools/storage-predictor", views.PredictorView.as_view(), name="predictor"),
+]
