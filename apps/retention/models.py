@@ -57,3 +57,124 @@ class RetentionRule(models.Model):
         return (
             f"{self.copy}: {self.retention_days} days / {self.retention_cycles} cycles"
         )
+
+
+class ChainCadence(models.Model):
+    """The measured full cadence and cycle state of one backup chain.
+
+    A chain is the jobs of one client and subclient on one storage policy. The
+    retention values come from the policy's primary copy (copy precedence 1).
+    ``apps.retention.sql.refresh`` rewrites these rows.
+    """
+
+    commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="+")
+    storage_policy = models.ForeignKey(
+        StoragePolicy, on_delete=models.CASCADE, related_name="+"
+    )
+    client = models.ForeignKey(
+        "commcell.Client",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    subclient_cv_id = models.BigIntegerField(null=True, blank=True)
+    client_name = models.CharField(max_length=300, blank=True)
+    subclient_name = models.CharField(max_length=300, blank=True)
+    copy = models.ForeignKey(
+        StoragePolicyCopy,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    retention_rule = models.ForeignKey(
+        RetentionRule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    job_count = models.PositiveIntegerField()
+    qualifying_full_count = models.PositiveIntegerField()
+    # Fulls and synthetic fulls that failed, were killed, or are still running.
+    failed_full_count = models.PositiveIntegerField()
+    failed_fulls_since_last_full = models.PositiveIntegerField()
+    first_job_start = models.DateTimeField()
+    last_job_start = models.DateTimeField()
+    last_full_start = models.DateTimeField(null=True, blank=True)
+    median_full_interval_days = models.FloatField(null=True, blank=True)
+    # Days from the first job of the newest cycle to the analysis time.
+    open_cycle_age_days = models.FloatField()
+    # More than twice the retention days old under cycle-based retention.
+    open_cycle_flagged = models.BooleanField(default=False)
+    # Days the newest full that has enough newer fulls is kept, to its aging run.
+    effective_retention_days = models.FloatField(null=True, blank=True)
+    # effective_retention_days minus the copy's retention days.
+    retention_delay_days = models.FloatField(null=True, blank=True)
+    eligible_job_count = models.PositiveIntegerField()
+    aged_job_count = models.PositiveIntegerField()
+    retained_job_count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["storage_policy__name", "client_name", "subclient_name"]
+        indexes = [
+            models.Index(
+                fields=["commcell", "storage_policy"], name="chaincad_commcell_policy"
+            ),
+            models.Index(fields=["copy"], name="chaincad_copy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_name} / {self.subclient_name} on {self.storage_policy_id}"
+
+
+class CopyRetentionSummary(models.Model):
+    """The measured cadence and effective retention of one primary copy's chains."""
+
+    commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="+")
+    copy = models.OneToOneField(
+        StoragePolicyCopy, on_delete=models.CASCADE, related_name="retention_summary"
+    )
+    storage_policy = models.ForeignKey(
+        StoragePolicy, on_delete=models.CASCADE, related_name="+"
+    )
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    retention_rule = models.ForeignKey(
+        RetentionRule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    retention_days = models.IntegerField(null=True, blank=True)
+    retention_cycles = models.IntegerField(null=True, blank=True)
+    data_aging_enabled = models.BooleanField(default=True)
+    chain_count = models.PositiveIntegerField()
+    job_count = models.PositiveIntegerField()
+    qualifying_full_count = models.PositiveIntegerField()
+    failed_full_count = models.PositiveIntegerField()
+    chains_with_failed_fulls = models.PositiveIntegerField()
+    # Medians over the copy's chains of the per-chain values.
+    median_full_interval_days = models.FloatField(null=True, blank=True)
+    effective_retention_days = models.FloatField(null=True, blank=True)
+    retention_delay_days = models.FloatField(null=True, blank=True)
+    max_open_cycle_age_days = models.FloatField(null=True, blank=True)
+    flagged_open_cycles = models.PositiveIntegerField()
+    eligible_job_count = models.PositiveIntegerField()
+    retained_job_count = models.PositiveIntegerField()
+    aged_job_count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["storage_policy__name"]
+        verbose_name_plural = "copy retention summaries"
+        indexes = [
+            models.Index(fields=["commcell", "plan"], name="copyretsum_commcell_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"retention summary of copy {self.copy_id}"

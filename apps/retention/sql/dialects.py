@@ -1,0 +1,52 @@
+"""The few SQL fragments that differ between PostgreSQL and SQLite.
+
+Every query computes on whole milliseconds since 1970-01-01 UTC stored in 64-bit
+integers, so day arithmetic and the rounding up to the next data aging run are exact
+and the same in both databases. Only the conversion of a timestamp column to those
+milliseconds and back differs.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    name: str
+    # Template turning a timestamp column into integer milliseconds.
+    to_ms: str
+    # Template turning integer milliseconds into a value the timestamp column stores.
+    from_ms: str
+    # Statement run before a large analysis, or "".
+    session_setup: str
+
+
+POSTGRESQL = Dialect(
+    name="postgresql",
+    to_ms="CAST(round(date_part('epoch', {0}) * 1000) AS BIGINT)",
+    from_ms="to_timestamp({0} / 1000.0)",
+    # The analysis sorts every job of the scope once. With the default 4 MB the sort
+    # spills to temporary files; 64 MB keeps one million jobs in memory, and
+    # SET LOCAL ends with the transaction.
+    session_setup="SET LOCAL work_mem = '64MB'",
+)
+
+# Django stores aware datetimes in SQLite as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff".
+# julianday() reads that text with millisecond precision.
+SQLITE = Dialect(
+    name="sqlite",
+    to_ms="CAST(round((julianday({0}) - 2440587.5) * 86400000.0) AS INTEGER)",
+    from_ms="strftime('%%Y-%%m-%%d %%H:%%M:%%f', {0} / 1000.0, 'unixepoch')",
+    session_setup="",
+)
+
+
+def dialect_for(vendor: str) -> Dialect:
+    """Return the fragments for a Django connection vendor ("postgresql", "sqlite")."""
+    if vendor == "postgresql":
+        return POSTGRESQL
+    if vendor == "sqlite":
+        return SQLITE
+    raise ValueError(
+        f"The retention SQL supports PostgreSQL and SQLite, not {vendor!r}; "
+        "set DATABASE_URL to one of them."
+    )
