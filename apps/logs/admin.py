@@ -1,0 +1,104 @@
+"""Admin pages: matchers and log folders are edited here; log files and events are read-only."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import LogEvent, LogFile, LogMatcher, LogSource, LogSourceFile
+
+
+@admin.register(LogMatcher)
+class LogMatcherAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "log_type",
+        "kind",
+        "category",
+        "severity",
+        "priority",
+        "enabled",
+        "built_in",
+    ]
+    list_filter = ["enabled", "built_in", "category", "severity", "log_type"]
+    list_editable = ["enabled"]
+    search_fields = ["code", "pattern", "description"]
+    readonly_fields = ["built_in"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Built-in rules are disabled, not deleted, so a data migration can update them.
+        if obj is not None and obj.built_in:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class LogSourceFileInline(admin.TabularInline):
+    model = LogSourceFile
+    fields = ["name", "size", "offset", "lines_read", "mtime", "updated_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LogSource)
+class LogSourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "commcell",
+        "path",
+        "media_agent_name",
+        "enabled",
+        "last_scan_at",
+        "last_scan_error",
+    ]
+    list_filter = ["enabled", "commcell"]
+    readonly_fields = ["last_scan_at", "last_scan_error"]
+    inlines = [LogSourceFileInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LogFile)
+class LogFileAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "commcell",
+        "log_type",
+        "media_agent_name",
+        "status",
+        "total_lines",
+        "matched_lines",
+        "unparsed_lines",
+        "uploaded_at",
+    ]
+    list_filter = ["status", "origin", "log_type", "commcell"]
+    search_fields = ["original_name", "archive_member", "sha256", "media_agent_name"]
+
+
+@admin.register(LogEvent)
+class LogEventAdmin(ReadOnlyAdmin):
+    list_display = [
+        "occurred_at",
+        "code",
+        "category",
+        "severity",
+        "media_agent_name",
+        "store_cv_id",
+        "job_id",
+    ]
+    list_filter = ["category", "severity", "log_type"]
+    list_select_related = ["log_file"]
+    search_fields = ["code", "message"]
+    raw_id_fields = ["log_file", "media_agent", "ddb_store"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,469 @@
+"""Store uploaded logs, parse stored logs into events, and record the counts."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from apps.commcell.models import CommCell
+from apps.pruning.models import DDBStore
+from apps.storage.models import MediaAgent
+
+from .archives import (
+    ArchiveError,
+    ArchiveLimits,
+    detect_compression,
+    gzip_mtime,
+    list_zip_members,
+    open_log,
+)
+from .logformat import (
+    SNIFF_BYTES,
+    BinaryContentError,
+    LogRecord,
+    ParseStats,
+    check_text_sample,
+    classify_name,
+    parse_stream,
+)
+from .matching import EventData, MatcherSet
+from .models import LogEvent, LogFile, LogMatcher
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_UPLOAD_MAX_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_DECOMPRESSED_BYTES = 4 * 1024 * 1024 * 1024
+# Deflate cannot compress beyond about 1,030:1, and text logs reach about 20:1, so a
+# higher ratio points to a crafted file.
+DEFAULT_MAX_RATIO = 200
+DEFAULT_MAX_MEMBERS = 1000
+DEFAULT_INLINE_PARSE_BYTES = 2 * 1024 * 1024
+EVENT_BATCH_SIZE = 2000
+# The status row is updated after this many lines, so pages can show progress.
+PROGRESS_EVERY_LINES = 200_000
+MAX_MESSAGE_CHARS = 4000
+
+
+class UploadRejected(ValueError):
+    """An uploaded file cannot be stored; the message says why and what to do."""
+
+
+def upload_max_bytes() -> int:
+    return getattr(
+        settings, "CVANALYTICS_LOG_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES
+    )
+
+
+def inline_parse_bytes() -> int:
+    return getattr(
+        settings, "CVANALYTICS_LOG_INLINE_PARSE_BYTES", DEFAULT_INLINE_PARSE_BYTES
+    )
+
+
+def archive_limits() -> ArchiveLimits:
+    return ArchiveLimits(
+        max_total_bytes=getattr(
+            settings,
+            "CVANALYTICS_LOG_MAX_DECOMPRESSED_BYTES",
+            DEFAULT_MAX_DECOMPRESSED_BYTES,
+        ),
+        max_ratio=getattr(
+            settings, "CVANALYTICS_LOG_MAX_COMPRESSION_RATIO", DEFAULT_MAX_RATIO
+        ),
+        max_members=getattr(
+            settings, "CVANALYTICS_LOG_MAX_ARCHIVE_MEMBERS", DEFAULT_MAX_MEMBERS
+        ),
+    )
+
+
+def storage_dir() -> Path:
+    default = Path(settings.BASE_DIR) / "var" / "log-uploads"
+    path = Path(getattr(settings, "CVANALYTICS_LOG_STORAGE_DIR", default))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    commcell: CommCell
+    media_agent_name: str
+    time_zone: str
+    user: Any
+    file_date: datetime | None = None
+
+
+def store_upload(upload: UploadedFile, request: UploadRequest) -> list[LogFile]:
+    """Store one uploaded file and create its LogFile rows (one per zip member).
+
+    Raises UploadRejected, and stores nothing, when the file is too large, a
+    duplicate, binary, or an unsafe or damaged archive.
+    """
+    name = os.path.basename(upload.name or "upload.log")
+    limit = upload_max_bytes()
+    if upload.size is not None and upload.size > limit:
+        raise UploadRejected(
+            f'"{name}" is {upload.size} bytes; the maximum is {limit} bytes '
+            "(setting CVANALYTICS_LOG_UPLOAD_MAX_BYTES). Compress it or split it."
+        )
+
+    temporary, sha256, size = _copy_to_storage(upload)
+    try:
+        _reject_duplicate(request.commcell, sha256, name)
+        files = _describe(temporary, name, sha256, size, request)
+        target = storage_dir() / sha256
+        with transaction.atomic():
+            for log_file in files:
+                log_file.stored_path = str(target)
+                log_file.save()
+            os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+    logger.info(
+        "CommCell %s: stored upload %s (%s bytes, sha256 %s) as log files %s",
+        request.commcell.pk,
+        name,
+        size,
+        sha256,
+        [log_file.pk for log_file in files],
+    )
+    return files
+
+
+def _copy_to_storage(upload: UploadedFile) -> tuple[str, str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    handle, temporary = tempfile.mkstemp(dir=storage_dir(), prefix=".upload-")
+    with os.fdopen(handle, "wb") as target:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+            target.write(chunk)
+    return temporary, digest.hexdigest(), size
+
+
+def _reject_duplicate(commcell: CommCell, sha256: str, name: str) -> None:
+    earlier = (
+        LogFile.objects.filter(commcell=commcell, sha256=sha256)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at")
+        .first()
+    )
+    if earlier is None:
+        return
+    who = earlier.uploaded_by.username if earlier.uploaded_by else "a folder scan"
+    raise UploadRejected(
+        f'"{name}" has the same content (SHA-256 {sha256[:12]}…) as "{earlier}", '
+        f"stored on {earlier.uploaded_at:%Y-%m-%d %H:%M} UTC by {who} "
+        f"(log file {earlier.pk}). Its events are already stored."
+    )
+
+
+def _describe(
+    path: str, name: str, sha256: str, size: int, request: UploadRequest
+) -> list[LogFile]:
+    compression = detect_compression(name)
+    limits = archive_limits()
+
+    if compression == "zip":
+        try:
+            members = list_zip_members(path, size, limits)
+        except ArchiveError as exc:
+            raise UploadRejected(f'"{name}": {exc}') from exc
+        if not members:
+            raise UploadRejected(f'The zip file "{name}" contains no files.')
+        return [
+            _new_log_file(
+                name,
+                member.name,
+                sha256,
+                member.size,
+                request,
+                member.modified_at,
+            )
+            for member in members
+        ]
+
+    with open(path, "rb") as raw:
+        head = raw.read(SNIFF_BYTES)
+    if compression == "":
+        try:
+            check_text_sample(head)
+        except BinaryContentError as exc:
+            raise UploadRejected(f'"{name}": {exc}') from exc
+    elif compression == "gz" and not head.startswith(b"\x1f\x8b"):
+        raise UploadRejected(f'"{name}" is not a gzip file although its name ends .gz.')
+    elif compression == "bz2" and not head.startswith(b"BZh"):
+        raise UploadRejected(
+            f'"{name}" is not a bzip2 file although its name ends .bz2.'
+        )
+
+    archive_date = gzip_mtime(path) if compression == "gz" else None
+    return [_new_log_file(name, "", sha256, size, request, archive_date)]
+
+
+def _new_log_file(
+    name: str,
+    member: str,
+    sha256: str,
+    size: int,
+    request: UploadRequest,
+    archive_date: datetime | None,
+) -> LogFile:
+    described = classify_name(member or name)
+    return LogFile(
+        commcell=request.commcell,
+        original_name=name,
+        archive_member=member,
+        log_type=described.log_type,
+        log_type_known=described.known,
+        media_agent_name=request.media_agent_name,
+        time_zone=request.time_zone,
+        sha256=sha256,
+        size=size,
+        origin=LogFile.Origin.UPLOAD,
+        file_date=_file_date(request, described.rolled_at, archive_date),
+        uploaded_by=request.user if getattr(request.user, "pk", None) else None,
+    )
+
+
+def _file_date(
+    request: UploadRequest, rolled_at: datetime | None, archive_date: datetime | None
+) -> datetime:
+    """Pick the date of a file's last line: given, from its name, its archive, or now."""
+    zone = zoneinfo.ZoneInfo(request.time_zone)
+    if request.file_date is not None:
+        return request.file_date
+    for naive in (rolled_at, archive_date):
+        if naive is not None:
+            return naive.replace(tzinfo=zone)
+    return timezone.now()
+
+
+# Parsing ---------------------------------------------------------------------------
+
+
+class _Resolver:
+    """Find the MediaAgent and DDB store rows of a CommCell, with a cache per parse."""
+
+    def __init__(self, commcell_id: int) -> None:
+        self.commcell_id = commcell_id
+        self._agents: dict[str, MediaAgent | None] = {}
+        self._stores: dict[int, DDBStore | None] = {}
+
+    def media_agent(self, name: str) -> MediaAgent | None:
+        if not name:
+            return None
+        if name not in self._agents:
+            self._agents[name] = (
+                MediaAgent.objects.filter(
+                    commcell_id=self.commcell_id, name__iexact=name
+                )
+                .order_by("removed_at", "pk")
+                .first()
+            )
+        return self._agents[name]
+
+    def store(self, cv_id: int | None) -> DDBStore | None:
+        if cv_id is None:
+            return None
+        if cv_id not in self._stores:
+            self._stores[cv_id] = DDBStore.objects.filter(
+                commcell_id=self.commcell_id, cv_id=cv_id
+            ).first()
+        return self._stores[cv_id]
+
+
+def load_matchers() -> MatcherSet:
+    specs = [matcher.to_spec() for matcher in LogMatcher.objects.filter(enabled=True)]
+    return MatcherSet(specs)
+
+
+def parse_log_file(log_file_id: int, matchers: MatcherSet | None = None) -> LogFile:
+    """Parse a stored log file into events and record counts, status and errors.
+
+    Events are inserted in batches as the file is read. When reading stops early
+    (a damaged or truncated archive, a limit reached) the events read so far stay,
+    and the status is partial with the reason. Nothing else stored changes.
+    """
+    log_file = LogFile.objects.select_related("commcell").get(pk=log_file_id)
+    matchers = matchers or load_matchers()
+    log_file.events.all().delete()
+    log_file.status = LogFile.Status.PARSING
+    log_file.started_at = timezone.now()
+    log_file.error = ""
+    log_file.save(update_fields=["status", "started_at", "error"])
+    logger.info("Log file %s (%s): parsing started", log_file.pk, log_file)
+
+    stats = ParseStats()
+    parser = _FileParser(log_file, matchers, stats)
+    try:
+        parser.run()
+    except (ArchiveError, BinaryContentError, OSError, EOFError) as exc:
+        parser.flush()
+        log_file.error = f"Reading stopped after line {stats.total_lines}: {exc}"
+        log_file.status = (
+            LogFile.Status.PARTIAL if stats.total_lines else LogFile.Status.FAILED
+        )
+        logger.warning("Log file %s: %s", log_file.pk, log_file.error)
+    else:
+        log_file.status = LogFile.Status.PARSED
+
+    _record_stats(log_file, stats, parser)
+    log_file.finished_at = timezone.now()
+    log_file.save()
+    logger.info(
+        "Log file %s: %s, %s lines, %s matched, %s unparsed",
+        log_file.pk,
+        log_file.status,
+        log_file.total_lines,
+        log_file.matched_lines,
+        log_file.unparsed_lines,
+    )
+    return log_file
+
+
+def _record_stats(log_file: LogFile, stats: ParseStats, parser: _FileParser) -> None:
+    zone = zoneinfo.ZoneInfo(log_file.time_zone)
+    log_file.total_lines = stats.total_lines
+    log_file.matched_lines = parser.matched
+    log_file.unparsed_lines = stats.unparsed_lines
+    log_file.unparsed_line_numbers = stats.unparsed_line_numbers
+    log_file.undecodable_lines = stats.undecodable_lines
+    log_file.long_lines = stats.long_lines
+    log_file.bytes_read = parser.bytes_read
+    log_file.first_event_at = (
+        stats.first_at.replace(tzinfo=zone) if stats.first_at else None
+    )
+    log_file.last_event_at = (
+        stats.last_at.replace(tzinfo=zone) if stats.last_at else None
+    )
+
+    warnings = []
+    if stats.undecodable_lines:
+        warnings.append(
+            f"{stats.undecodable_lines} lines were not valid UTF-8; their undecodable "
+            "bytes show as \ufffd."
+        )
+    if stats.long_lines:
+        warnings.append(
+            f"{stats.long_lines} lines were longer than 64 KiB and were cut to that length."
+        )
+    if stats.missing_final_newline and log_file.origin == LogFile.Origin.UPLOAD:
+        warnings.append(
+            "The last line has no line end, so the file may be truncated; that line "
+            "was parsed as it is."
+        )
+    if stats.total_lines and not stats.records:
+        warnings.append(
+            "No line has the Commvault log prefix (pid, thread id, mm/dd hh:mm:ss, job)."
+        )
+    log_file.warnings = warnings
+
+
+class _FileParser:
+    def __init__(
+        self, log_file: LogFile, matchers: MatcherSet, stats: ParseStats
+    ) -> None:
+        self.log_file = log_file
+        self.matchers = matchers
+        self.stats = stats
+        self.zone = zoneinfo.ZoneInfo(log_file.time_zone)
+        self.resolver = _Resolver(log_file.commcell_id)
+        self.media_agent = self.resolver.media_agent(log_file.media_agent_name)
+        self.batch: list[LogEvent] = []
+        self.matched = 0
+        self.bytes_read = 0
+        self._counter: Any = None
+
+    def run(self) -> None:
+        log_file = self.log_file
+        compression = (
+            "zip"
+            if log_file.archive_member
+            else detect_compression(log_file.original_name)
+        )
+        file_date = timezone.localtime(log_file.file_date, self.zone).replace(
+            tzinfo=None
+        )
+        next_progress = PROGRESS_EVERY_LINES
+
+        with open_log(
+            log_file.stored_path,
+            compression,
+            archive_limits(),
+            member=log_file.archive_member,
+            start=log_file.start_offset,
+            end=log_file.end_offset,
+        ) as (stream, counter):
+            self._counter = counter
+            check_text_sample(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES])
+            records = parse_stream(
+                stream, file_date, self.stats, log_file.first_line_number
+            )
+            for record in records:
+                self._add(record)
+                if self.stats.total_lines >= next_progress:
+                    next_progress += PROGRESS_EVERY_LINES
+                    self._report_progress()
+            self.flush()
+
+    def _add(self, record: LogRecord) -> None:
+        event = self.matchers.match(self.log_file.log_type, record)
+        if event is None:
+            return
+        self.matched += 1
+        self.batch.append(self._event(record, event))
+        if len(self.batch) >= EVENT_BATCH_SIZE:
+            self.flush()
+
+    def _event(self, record: LogRecord, event: EventData) -> LogEvent:
+        log_file = self.log_file
+        return LogEvent(
+            commcell_id=log_file.commcell_id,
+            log_file_id=log_file.pk,
+            line_number=record.line_number,
+            occurred_at=record.occurred_at.replace(tzinfo=self.zone),
+            log_type=log_file.log_type,
+            code=event.code,
+            category=event.category,
+            severity=event.severity,
+            media_agent=self.media_agent,
+            media_agent_name=log_file.media_agent_name,
+            ddb_store=self.resolver.store(event.store_cv_id),
+            store_cv_id=event.store_cv_id,
+            job_id=event.job_id,
+            counts=event.counts,
+            message=record.message[:MAX_MESSAGE_CHARS],
+        )
+
+    def flush(self) -> None:
+        if self.batch:
+            LogEvent.objects.bulk_create(self.batch)
+            self.batch = []
+        if self._counter is not None:
+            self.bytes_read = self._counter.count
+
+    def _report_progress(self) -> None:
+        self.flush()
+        LogFile.objects.filter(pk=self.log_file.pk).update(
+            bytes_read=self.bytes_read,
+            total_lines=self.stats.total_lines,
+            matched_lines=self.matched,
+        )
+        logger.debug(
+            "Log file %s: %s lines read", self.log_file.pk, self.stats.total_lines
+        )

@@ -1,0 +1,33 @@
+"""Celery tasks that parse stored logs and scan log folders; the work is in `ingest` and `scan`."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from . import ingest, scan
+from .models import LogFile
+
+logger = logging.getLogger(__name__)
+
+TIME_LIMIT = settings.CELERY_TASK_TIME_LIMIT
+SOFT_TIME_LIMIT = max(TIME_LIMIT - 60, 1)
+
+
+@shared_task(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)
+def parse_log_file(log_file_id: int) -> str | None:
+    """Parse a stored log file and return its final status."""
+    try:
+        return ingest.parse_log_file(log_file_id).status
+    except LogFile.DoesNotExist:
+        logger.warning(
+            "Log file %s does not exist; its parse task is dropped", log_file_id
+        )
+        return None
+
+
+@shared_task(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)
+def scan_log_sources() -> int:
+    """Scan every enabled log folder and return the number of log files read."""
+    results = scan.scan_all_sources()
+    return sum(result.log_files for result in results)
