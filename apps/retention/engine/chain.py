@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .clock import days_between, local_zone, next_aging_run, period_key
+from .clock import days_between, format_local, next_aging_run, period_key
 from .inputs import (
     INFINITE_DAYS,
     CopyRetention,
@@ -51,8 +51,8 @@ class _RuleDate:
 def qualifies_as_full(job: JobRecord, settings: EngineSettings) -> bool:
     """Return True when ``job`` starts a new cycle under ``settings``.
 
-    Completed fulls always do; completed-with-errors fulls and synthetic fulls do when
-    the settings say so. Failed, killed, running and other fulls do not.
+    Completed fulls always do. Completed-with-errors fulls and synthetic fulls do when
+    the settings enable them. Failed, killed, running and other fulls do not.
     """
     if job.level == Level.SYNTHETIC_FULL and not settings.synthetic_full_starts_cycle:
         return False
@@ -72,10 +72,10 @@ def evaluate_chain(
     settings: EngineSettings = DEFAULT_SETTINGS,
     pending_aux_copies: Sequence[PendingAuxCopy] = (),
 ) -> ChainResult:
-    """Date the aging of every job of one chain and say why each job is still kept.
+    """Date the aging of every job of one chain and explain why each job is still kept.
 
     ``jobs`` should be sorted by start time. Bad rows and bad retention values become
-    data-quality notes on the result; when the retention itself is unusable the result
+    data-quality notes on the result. When the retention itself is unusable, the result
     has no verdicts.
     """
     notes: list[DataQualityNote] = []
@@ -92,13 +92,13 @@ def evaluate_chain(
     cycles_count = _effective_cycles(retention, settings, notes)
     days_only = retention.days_only or cycles_count == 0
     extended = _extended_dates(cleaned, retention, settings, notes)
-    holds = _aux_holds(pending_aux_copies, settings)
+    aux_holds = _aux_holds(pending_aux_copies, settings)
     _note_copy_options(retention, notes)
 
     verdicts: list[JobVerdict] = []
     for cycle in cycles:
         held_by = sorted(
-            {name for job in cycle.jobs for name in holds.get(job.job_id, ())}
+            {name for job in cycle.jobs for name in aux_holds.get(job.job_id, ())}
         )
         base = _cycle_rule_date(
             cycle, full_starts, retention.days, cycles_count, days_only, settings
@@ -192,13 +192,13 @@ def _note_copy_options(retention: CopyRetention, notes: list[DataQualityNote]) -
 def _aux_holds(
     pending: Sequence[PendingAuxCopy], settings: EngineSettings
 ) -> dict[int, list[str]]:
-    holds: dict[int, list[str]] = {}
+    copies_by_job: dict[int, list[str]] = {}
     for copy in pending:
         if not copy.active and not settings.inactive_copies_hold_jobs:
             continue
         for job_id in copy.job_ids:
-            holds.setdefault(job_id, []).append(copy.copy_name)
-    return holds
+            copies_by_job.setdefault(job_id, []).append(copy.copy_name)
+    return copies_by_job
 
 
 def _extended_dates(
@@ -225,7 +225,10 @@ def _extended_dates(
                 )
             )
             continue
-        if rule.grace_days:
+        extra_days = 0
+        if rule.grace_days and settings.apply_extended_grace_days:
+            extra_days = rule.grace_days
+        elif rule.grace_days:
             notes.append(
                 DataQualityNote(
                     subject,
@@ -240,7 +243,7 @@ def _extended_dates(
             end = (
                 None
                 if rule.end_days == INFINITE_DAYS
-                else job.start + timedelta(days=rule.end_days)
+                else job.start + timedelta(days=rule.end_days + extra_days)
             )
             current = dates.get(job.job_id)
             if current is None or _later_or_never(end, current[0]):
@@ -532,8 +535,7 @@ def _open_cycle(
 
 def fmt(moment: datetime, settings: EngineSettings) -> str:
     """Format ``moment`` in CommServe local time, e.g. "2026-03-02 12:00 UTC+01:00"."""
-    local = moment.astimezone(local_zone(settings))
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    return format_local(moment, settings.aging_utc_offset_minutes)
 
 
 def _ordinal(number: int) -> str:

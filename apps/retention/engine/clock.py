@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from .inputs import EngineSettings, ExtendedKind
 
@@ -11,22 +12,43 @@ DAY = timedelta(days=1)
 
 def local_zone(settings: EngineSettings) -> timezone:
     """Return the CommServe's local time zone as a fixed UTC offset."""
-    return timezone(timedelta(minutes=settings.aging_utc_offset_minutes))
+    return _zone(settings.aging_utc_offset_minutes)
+
+
+@lru_cache(maxsize=64)
+def _zone(offset_minutes: int) -> timezone:
+    return timezone(timedelta(minutes=offset_minutes))
 
 
 def next_aging_run(moment: datetime, settings: EngineSettings) -> datetime:
     """Return the first data aging run at or after ``moment``, as an aware datetime.
 
     Data aging runs daily at ``aging_hour``:``aging_minute`` CommServe local time. The
-    result is in that local zone; it compares equal to the same instant in UTC.
+    result is in that local zone and compares equal to the same instant in UTC. Jobs
+    of one cycle share a moment, so results are cached.
     """
-    local = moment.astimezone(local_zone(settings))
-    run = local.replace(
-        hour=settings.aging_hour, minute=settings.aging_minute, second=0, microsecond=0
+    return _next_run(
+        moment,
+        settings.aging_utc_offset_minutes,
+        settings.aging_hour,
+        settings.aging_minute,
     )
+
+
+@lru_cache(maxsize=4096)
+def _next_run(moment: datetime, offset: int, hour: int, minute: int) -> datetime:
+    local = moment.astimezone(_zone(offset))
+    run = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if run < local:
         run += DAY
     return run
+
+
+@lru_cache(maxsize=4096)
+def format_local(moment: datetime, offset_minutes: int) -> str:
+    """Format ``moment`` at a UTC offset, e.g. "2026-03-02 12:00 UTC+01:00"."""
+    local = moment.astimezone(_zone(offset_minutes))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
 def period_key(

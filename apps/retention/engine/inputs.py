@@ -32,7 +32,7 @@ class Outcome(StrEnum):
 
 
 class ExtendedKind(StrEnum):
-    """Which fulls an extended retention rule selects, one per period of start time."""
+    """The period by which an extended retention rule selects fulls, one per period."""
 
     ALL_FULLS = "all_fulls"
     HOUR = "hour"
@@ -127,7 +127,9 @@ class EngineSettings:
     """Choices the public sources leave open, each with its documented default.
 
     ``aging_utc_offset_minutes`` is the CommServe's local time as an offset from UTC,
-    and data aging runs daily at ``aging_hour``:``aging_minute`` local time.
+    and data aging runs daily at ``aging_hour``:``aging_minute`` local time. With
+    ``apply_extended_grace_days`` an extended rule keeps its fulls for end days plus
+    grace days, which is a guess because Commvault does not document grace days.
     """
 
     errors_full_starts_cycle: bool = True

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 
 class Reason(StrEnum):
-    """Why a job is still on the copy, or that it may go."""
+    """The reason code of a verdict: what keeps a job on the copy, or that it may age."""
 
     BASIC_DAYS = "basic_days"
     BASIC_CYCLES = "basic_cycles"
@@ -33,10 +33,10 @@ class DataQualityNote:
 
 @dataclass(frozen=True, slots=True)
 class JobVerdict:
-    """When one job ages and why not yet.
+    """The aging date of one job and the reason it has not aged yet.
 
     ``retain_until`` is the data aging run that removes the job, or None when it never
-    ages or the date is unknown (the sentence says which). ``rule_retain_until`` is the
+    ages or the date is unknown (the sentence states which). ``rule_retain_until`` is the
     same date from the retention rules alone, before holds such as an auxiliary copy.
     ``minimum_only`` is True when managed disk space may keep the job longer.
     ``disagrees`` is True when the CommServe reports a retain-until that differs by

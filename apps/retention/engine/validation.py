@@ -137,7 +137,7 @@ def _fix_fields(
             )
         )
 
-    level = _LEVELS.get(str(job.level))
+    level = _LEVELS.get(job.level)
     if level is None:
         notes.append(
             DataQualityNote(
@@ -146,10 +146,9 @@ def _fix_fields(
                 "Unknown backup level; treated as 'other'.",
             )
         )
-        level = Level.OTHER
-    changes["level"] = level
+        changes["level"] = Level.OTHER
 
-    outcome = _OUTCOMES.get(str(job.outcome))
+    outcome = _OUTCOMES.get(job.outcome)
     if outcome is None:
         notes.append(
             DataQualityNote(
@@ -159,7 +158,7 @@ def _fix_fields(
             )
         )
         outcome = Outcome.OTHER
-    changes["outcome"] = outcome
+        changes["outcome"] = outcome
 
     if end is None and outcome is not Outcome.RUNNING:
         notes.append(
@@ -179,4 +178,6 @@ def _fix_fields(
             )
         )
         changes["size_bytes"] = 0
+    if not changes:
+        return job
     return replace(job, **changes)  # type: ignore[arg-type]

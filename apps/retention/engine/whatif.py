@@ -45,7 +45,7 @@ class RetentionChange:
 
 @dataclass(frozen=True, slots=True)
 class WhatIfResult:
-    """How the change moves aging for the same jobs at the same moment.
+    """The effect of a change on the aging of the same jobs at the same moment.
 
     ``newly_eligible_*`` count jobs eligible after the change but not before.
     ``average_days_sooner`` averages over jobs dated both before and after whose
@@ -179,8 +179,8 @@ def recommend(
 ) -> list[Recommendation]:
     """Propose retention changes that shorten how long data stays, with their effect.
 
-    A change is proposed only when the cadence estimate says it keeps data for less
-    time. With ``chains`` and ``now`` each proposal also carries the what-if counts.
+    A change is proposed only when the cadence estimate keeps data for less time
+    after it. With ``chains`` and ``now`` each proposal also carries the what-if counts.
     """
     if (
         not retention.data_aging_enabled

@@ -1,6 +1,6 @@
 """Job histories for the engine tests: fulls and incrementals on a fixed calendar.
 
-Day 1 is 2025-01-01 (UTC). Jobs start at 22:00 unless a test says otherwise, and data
+Day 1 is 2025-01-01 (UTC). Jobs start at 22:00 unless a test sets another hour, and data
 aging runs daily at 12:00 UTC, the engine's default.
 """
 

@@ -103,6 +103,17 @@ def test_extended_grace_days_noted_as_ignored():
     assert any("Grace days" in note.message for note in result.notes)
 
 
+def test_extended_grace_days_added_when_enabled():
+    rule = ExtendedRule(ExtendedKind.MONTH, end_days=60, grace_days=5)
+    retention = CopyRetention(days=7, cycles=1, extended_rules=(rule,))
+    settings = EngineSettings(apply_extended_grace_days=True)
+
+    result = evaluate_chain(history(40, 7), retention, at(41), settings=settings)
+
+    assert result.verdict(29).retain_until == at(29 + 65 + 1, 12)
+    assert not any("Grace days" in note.message for note in result.notes)
+
+
 def test_extended_infinite_rule_never_ages():
     rule = ExtendedRule(ExtendedKind.YEAR, end_days=-1)
     retention = CopyRetention(days=7, cycles=1, extended_rules=(rule,))
