@@ -32,7 +32,7 @@ def test_fourteen_days_two_cycles_ages_in_third_week():
     assert result.verdict(7).retain_until == verdict.retain_until
 
 
-def test_thirty_days_four_cycles_monthly_keeps_about_120_days():
+def test_monthly_four_cycles_about_120_days():
     jobs = history(300, full_every=30)
 
     result = evaluate_chain(jobs, CopyRetention(days=30, cycles=4), at(300))
@@ -42,7 +42,7 @@ def test_thirty_days_four_cycles_monthly_keeps_about_120_days():
     assert result.verdict(30).retain_until == verdict.retain_until
 
 
-def test_thirty_days_one_cycle_weekly_keeps_about_36_days():
+def test_weekly_thirty_days_about_36_days():
     jobs = history(100, full_every=7)
 
     result = evaluate_chain(jobs, CopyRetention(days=30, cycles=1), at(100))
@@ -52,7 +52,7 @@ def test_thirty_days_one_cycle_weekly_keeps_about_36_days():
     assert 36 <= kept_days(verdict, at(1)) <= 37
 
 
-def test_fc01_monthly_day_one_not_eligible_on_day_31():
+def test_fc01_not_eligible_day_31():
     jobs = history(61, full_every=30)
 
     result = evaluate_chain(
@@ -89,6 +89,8 @@ def test_fc02_single_full_never_ages():
     assert verdict.reason is Reason.BASIC_CYCLES
     assert "kept indefinitely" in verdict.sentence
     assert "newer qualifying full" in verdict.sentence
+    assert result.open_cycle.flagged is True
+    assert "Open cycle 400 days old" in result.open_cycle.sentence
 
 
 def test_fc02_second_full_lets_first_age():
