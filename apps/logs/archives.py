@@ -19,6 +19,7 @@ from typing import BinaryIO
 # Names and leading bytes of archive formats that a bundle may not contain.
 NESTED_ARCHIVE_SUFFIXES = (".zip", ".gz", ".bz2", ".7z", ".rar", ".tar", ".tgz", ".xz")
 BUFFER_BYTES = 1024 * 1024
+READ_BYTES = 64 * 1024
 ARCHIVE_MAGIC = (
     b"PK\x03\x04",
     b"\x1f\x8b",
@@ -139,7 +140,8 @@ class LimitedReader(io.RawIOBase):
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         try:
-            data = self._stream.read(len(buffer))
+            # Small reads keep the lines before a damaged spot readable.
+            data = self._stream.read(min(len(buffer), READ_BYTES))
         except (EOFError, zipfile.BadZipFile, OSError) as exc:
             raise ArchiveError(
                 f"The compressed data ends early or is damaged after "

@@ -219,20 +219,13 @@ def iter_lines(stream: BinaryIO, stats: ParseStats) -> Iterator[str]:
 
     Memory stays within MAX_LINE_BYTES whatever the file size.
     """
-    head = stream.read(2)
-    if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        yield from _iter_utf16_lines(head, stream, stats)
+    first = stream.readline(MAX_LINE_BYTES)
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield from _iter_utf16_lines(first, stream, stats)
         return
 
-    pending = head
-    while True:
-        chunk = stream.readline(MAX_LINE_BYTES)
-        if pending:
-            chunk = pending + chunk
-            pending = b""
-        if not chunk:
-            return
-
+    chunk = first.removeprefix(codecs.BOM_UTF8)
+    while chunk:
         if not chunk.endswith(b"\n"):
             if len(chunk) >= MAX_LINE_BYTES:
                 stats.long_lines += 1
@@ -240,6 +233,7 @@ def iter_lines(stream: BinaryIO, stats: ParseStats) -> Iterator[str]:
             else:
                 stats.missing_final_newline = True
         yield _decode(chunk, stats)
+        chunk = stream.readline(MAX_LINE_BYTES)
 
 
 def _skip_to_line_end(stream: BinaryIO) -> None:

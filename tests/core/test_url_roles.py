@@ -56,11 +56,17 @@ from apps.core.permissions import (
 )
 from apps.core.roles import ADMIN, VIEWER, is_admin, is_viewer
 from tests.factories import (
+    AnalysisRunFactory,
     ClientFactory,
     CommCellFactory,
     DDBPartitionFactory,
     DDBStoreFactory,
+    FindingFactory,
     JobFactory,
+    LogEventFactory,
+    LogFileFactory,
+    LogSourceFactory,
+    LogSourceFileFactory,
     MediaAgentFactory,
     PlanFactory,
     RetentionRuleFactory,
@@ -373,6 +379,8 @@ def objects(users) -> dict[type[models.Model], models.Model]:
         commcell=commcell, storage_policy=plan.storage_policy
     )
     store = DDBStoreFactory(commcell=commcell)
+    log_file = LogFileFactory(commcell=commcell)
+    log_source = LogSourceFactory(commcell=commcell)
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     created = [
         commcell,
@@ -387,6 +395,12 @@ def objects(users) -> dict[type[models.Model], models.Model]:
         MediaAgentFactory(commcell=commcell),
         store,
         DDBPartitionFactory(store=store),
+        log_file,
+        LogEventFactory(log_file=log_file),
+        log_source,
+        LogSourceFileFactory(source=log_source),
+        FindingFactory(commcell=commcell),
+        AnalysisRunFactory(commcell=commcell),
         interval,
         CrontabSchedule.objects.create(),
         SolarSchedule.objects.create(event="sunrise", latitude=0, longitude=0),
