@@ -160,7 +160,7 @@ def _effective_cycles(
         DataQualityNote(
             f"copy {retention.copy_name!r}",
             "cycles=unknown",
-            "The CommServe did not report retention cycles for this copy; the engine "
+            "The CommServe did not report retention cycles for this copy, so the engine "
             f"assumed {settings.cycles_when_unknown} (setting cycles_when_unknown).",
         )
     )
@@ -175,7 +175,7 @@ def _note_copy_options(retention: CopyRetention, notes: list[DataQualityNote]) -
                 subject,
                 "managed_disk_space=True",
                 "Managed disk space is on but Commvault does not support it on "
-                "deduplicated copies; the engine ignores it.",
+                "deduplicated copies, so the engine ignores it.",
             )
         )
     if retention.job_based_retention and retention.job_based_days is None:
@@ -183,7 +183,7 @@ def _note_copy_options(retention: CopyRetention, notes: list[DataQualityNote]) -
             DataQualityNote(
                 subject,
                 "job_based_days=None",
-                "Job-based retention is on but its days are unknown; only the copy "
+                "Job-based retention is on but its days are unknown, so only the copy "
                 "retention was applied.",
             )
         )
@@ -301,7 +301,7 @@ def _cycle_rule_date(
             Reason.BASIC_CYCLES,
             f"Cycle retention is not met: {cycles} newer qualifying full(s) needed, "
             f"{missing} still missing. Without a newer full this cycle is kept "
-            "indefinitely; after it, the cycle ages at the first data aging run no "
+            "indefinitely. After it, the cycle ages at the first data aging run no "
             f"earlier than {fmt(days_met, settings)} (last job of the cycle + {days} days).",
         )
 
@@ -311,14 +311,14 @@ def _cycle_rule_date(
             days_met,
             Reason.BASIC_DAYS,
             f"Days not met for all jobs in the cycle: its last job started "
-            f"{fmt(last_start, settings)}, + {days} days = {fmt(days_met, settings)}; "
-            f"cycles were met at {fmt(cycles_met, settings)}.",
+            f"{fmt(last_start, settings)}, + {days} days = {fmt(days_met, settings)}. "
+            f"Cycles were met at {fmt(cycles_met, settings)}.",
         )
     return _RuleDate(
         cycles_met,
         Reason.BASIC_CYCLES,
         f"Cycles met at {fmt(cycles_met, settings)}, when the {_ordinal(cycles)} "
-        f"newer full started; days were met at {fmt(days_met, settings)}.",
+        f"newer full started. Days were met at {fmt(days_met, settings)}.",
     )
 
 
@@ -338,7 +338,7 @@ def _job_rule_date(
             moment,
             Reason.BASIC_DAYS,
             f"Days-only retention: started {fmt(job.start, settings)} + "
-            f"{retention.days} days = {fmt(moment, settings)}; cycles are not counted.",
+            f"{retention.days} days = {fmt(moment, settings)}. Cycles are not counted.",
         )
 
     if (
@@ -415,14 +415,14 @@ def _job_verdict(
         return verdict(
             None,
             Reason.AGING_DISABLED,
-            "Data aging is disabled on the copy, so retention is effectively infinite; "
-            "the saved retention values are ignored.",
+            "Data aging is disabled on the copy, so retention is effectively infinite. "
+            "The saved retention values are ignored.",
         )
     if job.outcome == Outcome.RUNNING:
         return verdict(
             None,
             Reason.JOB_RUNNING,
-            "The job is still running; it is dated once it ends.",
+            "The job is still running. It gets a date once it ends.",
         )
     if job.pinned:
         return verdict(
@@ -473,8 +473,10 @@ def _disagrees(
     reported = job.reported
     if reported is None or reason is Reason.AGED:
         return False
-    if reported.infinite or reported.retain_until is None:
+    if reported.infinite:
         return retain is not None
+    if reported.retain_until is None:
+        return False
     if retain is None:
         return True
     return (
@@ -518,7 +520,7 @@ def _open_cycle(
     if flagged:
         sentence += (
             f" That is more than {settings.open_cycle_factor:g} x the {days} retention "
-            "days, so nothing in it can age; schedule synthetic fulls or fix the fulls."
+            "days, and nothing in it can age. Schedule synthetic fulls or fix the fulls."
         )
     return OpenCycle(
         chain_key=chain_key,

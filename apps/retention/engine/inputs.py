@@ -63,7 +63,7 @@ class ExtendedRule:
 class CopyRetention:
     """The retention configured on one storage policy copy.
 
-    ``days`` is -1 for infinite. ``cycles`` of 0 means days-only retention; when
+    ``days`` is -1 for infinite. ``cycles`` of 0 means days-only retention. When
     ``cycles_reported`` is False the CommServe gave no cycles and the engine applies
     ``EngineSettings.cycles_when_unknown``. ``job_based_days`` is the job-based
     (archive) retention in days, applied when ``job_based_retention`` is on.
@@ -94,7 +94,7 @@ class ReportedRetention:
 
 @dataclass(frozen=True, slots=True)
 class JobRecord:
-    """One job on the copy. Times are aware datetimes; ``end`` is None while running.
+    """One job on the copy. Times are aware datetimes, and ``end`` is None while running.
 
     ``manual_retain_until`` is the per-job "Retain Until" date and ``pinned`` the
     per-job infinite retention. ``size_bytes`` is the size the job holds on the copy.

@@ -40,7 +40,8 @@ class JobVerdict:
     same date from the retention rules alone, before holds such as an auxiliary copy.
     ``minimum_only`` is True when managed disk space may keep the job longer.
     ``disagrees`` is True when the CommServe reports a retain-until that differs by
-    more than the tolerance, or reports a date where the engine has none.
+    more than the tolerance, reports a date where the engine has none, or reports
+    infinite retention where the engine has a date.
     """
 
     job_id: int

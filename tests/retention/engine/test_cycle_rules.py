@@ -315,6 +315,24 @@ def test_reported_infinite_against_date_disagrees():
     assert result.verdict(1).disagrees is True
 
 
+def test_reported_without_date_not_compared():
+    jobs = history(30, full_every=7)
+    jobs[0] = job(1, 1, "full", reported=ReportedRetention(None))
+
+    result = evaluate_chain(jobs, SEVEN_ONE, at(10))
+
+    assert result.verdict(1).disagrees is False
+
+
+def test_reported_date_against_no_date_disagrees():
+    jobs = [job(1, 1, "full", reported=ReportedRetention(at(5, 12)))]
+
+    result = evaluate_chain(jobs, SEVEN_ONE, at(10))
+
+    assert result.verdict(1).retain_until is None
+    assert result.verdict(1).disagrees is True
+
+
 def test_managed_disk_space_dates_are_minimums():
     retention = CopyRetention(days=7, cycles=1, managed_disk_space=True)
 
