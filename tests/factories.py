@@ -222,3 +222,54 @@ class MediaAgentSnapshotFactory(factory.django.DjangoModelFactory):
     commcell = factory.SelfAttribute("media_agent.commcell")
     collected_at = factory.LazyFunction(lambda: datetime(2026, 11, 1, 2, 0, tzinfo=UTC))
     online = True
+
+
+class LogFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "logs.LogFile"
+
+    commcell = factory.SubFactory(CommCellFactory)
+    original_name = factory.Sequence(lambda n: f"SIDBPrune_{n}.log")
+    log_type = "SIDBPrune"
+    media_agent_name = "ma01"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    size = 1024
+    origin = "upload"
+    stored_path = "/nonexistent/log"
+    file_date = factory.LazyFunction(lambda: datetime(2026, 11, 2, 0, 0, tzinfo=UTC))
+    status = "parsed"
+
+
+class LogEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "logs.LogEvent"
+
+    log_file = factory.SubFactory(LogFileFactory)
+    commcell = factory.SelfAttribute("log_file.commcell")
+    line_number = factory.Sequence(lambda n: n + 1)
+    occurred_at = factory.LazyFunction(lambda: datetime(2026, 11, 1, 3, 0, tzinfo=UTC))
+    log_type = "SIDBPrune"
+    code = "sidbprune.af_pruned"
+    category = "logical_prune"
+    severity = "info"
+    media_agent_name = "ma01"
+    store_cv_id = 4101
+    message = "4101-2-4388-0 PruneAf 2211  Pruned AfId [880412] completely."
+
+
+class LogSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "logs.LogSource"
+
+    name = factory.Sequence(lambda n: f"ma{n:02d} logs")
+    commcell = factory.SubFactory(CommCellFactory)
+    path = "/tmp"
+    media_agent_name = "ma01"
+
+
+class LogSourceFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "logs.LogSourceFile"
+
+    source = factory.SubFactory(LogSourceFactory)
+    name = factory.Sequence(lambda n: f"CVMA_{n}.log")
