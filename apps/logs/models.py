@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from apps.commcell.models import CommCell
@@ -53,10 +54,16 @@ class LogMatcher(models.Model):
         GROUP = JOB_FROM_GROUP, "Regex group named job_id, else the job field"
         NONE = FROM_NONE, "Not taken"
 
-    code = models.SlugField(
+    code = models.CharField(
         max_length=100,
         unique=True,
-        allow_unicode=False,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
+                "Use lower-case letters, digits and underscores, in parts joined by "
+                'dots, such as "sidbprune.af_pruned".',
+            )
+        ],
         help_text='Dotted name stored on each event, for example "sidbprune.af_pruned".',
     )
     log_type = models.CharField(
