@@ -14,6 +14,7 @@ import orjson
 
 from commserve_sim import responses
 from commserve_sim.auth import LoginError, TokenStore
+from commserve_sim.evolution import Timeline
 from commserve_sim.faults import API_BASE, FaultSet, Stats
 from commserve_sim.joblist import (
     ArithmeticJobs,
@@ -88,7 +89,9 @@ class SimulatorApp:
         self.stats = Stats()
         self.tls_certificate = ""
         seed = env.generation.seed if env.generation else 0
-        self.renderer = JobRenderer(env, seed)
+        self.timeline = Timeline(env, seed)
+        self.log_writer: Any = None  # a commserve_sim.logwriter.LogWriter, if any
+        self.renderer = JobRenderer(env, seed, self.timeline)
         if env.explicit_jobs is not None:
             self.jobs: ArithmeticJobs | ExplicitJobs = ExplicitJobs(env, self.renderer)
         else:
@@ -205,10 +208,18 @@ class SimulatorApp:
             for method, pattern, handler in table
         ]
 
-    def _cached(self, key: str, build: Callable[[], Any]) -> Response:
+    def state(self) -> Environment:
+        """Return the environment as it is at the simulator's now."""
+        return self.timeline.state(self.clock.now())
+
+    def _cached(
+        self, key: str, build: Callable[[], Any], evolving: bool = False
+    ) -> Response:
+        """Serve a cached body; an evolving one is rebuilt whenever now changes."""
+        stamp = (self.env.revision, self.clock.now() if evolving else 0)
         cached = self._cache.get(key)
-        if cached is None or cached[0] != self.env.revision:
-            cached = (self.env.revision, orjson.dumps(build()))
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, orjson.dumps(build()))
             self._cache[key] = cached
         return Response(200, cached[1])
 
@@ -308,13 +319,16 @@ class SimulatorApp:
         return json_response(200, responses.copy_detail(self.env, *found))
 
     def _pools(self, request: Request) -> Response:
-        return self._cached("pools", lambda: responses.pool_list(self.env))
+        return self._cached(
+            "pools", lambda: responses.pool_list(self.state()), evolving=True
+        )
 
     def _pool(self, request: Request, pool_id: str) -> Response:
-        pool = self.env.pool_by_id.get(int(pool_id))
+        state = self.state()
+        pool = state.pool_by_id.get(int(pool_id))
         if pool is None:
             return error_response(404, f"Storage pool {pool_id} is not found.", 404)
-        return json_response(200, responses.pool_detail(self.env, pool))
+        return json_response(200, responses.pool_detail(state, pool))
 
     def _media_agents(self, api: str) -> Callable[[Request], Response]:
         builders = {
@@ -326,22 +340,27 @@ class SimulatorApp:
         def handler(request: Request) -> Response:
             if api != self.media_agent_api:
                 return error_response(404, f"{request.path} is not available.", 404)
-            return self._cached(f"media_agents:{api}", lambda: builders[api](self.env))
+            return self._cached(
+                f"media_agents:{api}",
+                lambda: builders[api](self.state()),
+                evolving=True,
+            )
 
         return handler
 
     def _qcommand(self, request: Request) -> Response:
         body = request.json()
+        state = self.state()
         if isinstance(body, dict) and "EVGui_DDBEnginesReq" in body:
-            return self._cached("engines", lambda: responses.ddb_engines(self.env))
+            return self._cached(
+                "engines", lambda: responses.ddb_engines(state), evolving=True
+            )
         if isinstance(body, dict) and isinstance(
             body.get("EVGui_SubStoreListReq"), dict
         ):
             store_id = body["EVGui_SubStoreListReq"].get("storeId")
             store = (
-                self.env.store_by_id.get(store_id)
-                if isinstance(store_id, int)
-                else None
+                state.store_by_id.get(store_id) if isinstance(store_id, int) else None
             )
             if store is None:
                 return error_response(
@@ -349,7 +368,7 @@ class SimulatorApp:
                     f"DDB store {store_id!r} is not found: give a storeId from engines[].",
                     404,
                 )
-            return json_response(200, responses.substores(self.env, store))
+            return json_response(200, responses.substores(state, store))
         return error_response(
             400,
             "Unsupported QCommand: send EVGui_DDBEnginesReq or EVGui_SubStoreListReq.",
@@ -357,11 +376,12 @@ class SimulatorApp:
         )
 
     def _ddb_information(self, request: Request, store_id: str) -> Response:
-        store = self.env.store_by_id.get(int(store_id))
+        state = self.state()
+        store = state.store_by_id.get(int(store_id))
         if store is None:
             return error_response(404, f"DDB store {store_id} is not found.", 404)
         return json_response(
-            200, responses.ddb_information(self.env, store, self.clock.now())
+            200, responses.ddb_information(state, store, self.clock.now())
         )
 
     # Jobs ---------------------------------------------------------------------
@@ -396,7 +416,7 @@ class SimulatorApp:
 
     def summary(self, params: dict[str, str]) -> dict[str, Any]:
         """Return counts of the environment and of the jobs a `GET /Job` would list."""
-        env = self.env
+        env = self.state()
         query = parse_job_query(params, self.clock.now())
         return {
             "commcell": env.name,

@@ -14,7 +14,14 @@ from pathlib import Path
 from commserve_sim.app import MEDIA_AGENT_APIS, SimulatorApp
 from commserve_sim.auth import TokenStore
 from commserve_sim.faults import API_BASE, FAULT_PARAMETERS, parse_fault
-from commserve_sim.model import Clock, Environment
+from commserve_sim.joblist import ArithmeticJobs
+from commserve_sim.logwriter import (
+    DEFAULT_LOG_DAYS,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_VERSIONS,
+    LogWriter,
+)
+from commserve_sim.model import Clock, Environment, Evolution
 from commserve_sim.presets import PRESETS, build_preset
 from commserve_sim.replay import ReplayStore
 from commserve_sim.scenario import ScenarioError, load_scenario
@@ -112,6 +119,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the self-signed certificate (default: a new temporary folder)",
     )
     parser.add_argument(
+        "--log-dir",
+        type=Path,
+        help="write MediaAgent and CommServe log files into this folder at start "
+        "and on POST /__sim__/logs",
+    )
+    parser.add_argument(
+        "--log-days",
+        type=int,
+        default=DEFAULT_LOG_DAYS,
+        help=f"days of logs before the start day (default {DEFAULT_LOG_DAYS})",
+    )
+    parser.add_argument(
+        "--log-max-kb",
+        type=int,
+        default=DEFAULT_MAX_BYTES // 1024,
+        help="size in KB after which a log file rolls over "
+        f"(default {DEFAULT_MAX_BYTES // 1024})",
+    )
+    parser.add_argument(
+        "--log-versions",
+        type=int,
+        default=DEFAULT_VERSIONS,
+        help=f"rolled-over versions kept per log (default {DEFAULT_VERSIONS})",
+    )
+    parser.add_argument(
         "--log-level",
         default="WARNING",
         help="logging level on stderr (default WARNING)",
@@ -145,8 +177,45 @@ def parse_now(text: str | None, freeze: bool) -> Clock:
 
 def build_environment(args: argparse.Namespace, clock: Clock) -> Environment:
     if args.scenario is not None:
-        return load_scenario(args.scenario, args.seed, clock.now())
-    return build_preset(args.preset, args.seed, clock.now())
+        env = load_scenario(args.scenario, args.seed, clock.now())
+    else:
+        env = build_preset(args.preset, args.seed, clock.now())
+    if env.evolution is None:
+        env.evolution = Evolution(origin=clock.now())
+    return env
+
+
+def check_log_options(args: argparse.Namespace) -> str | None:
+    """Return what is wrong with the log options, or None."""
+    if not 0 <= args.log_days <= 90:
+        return f"--log-days {args.log_days} is out of range: give 0 to 90."
+    if not 1 <= args.log_max_kb <= 1024 * 1024:
+        return f"--log-max-kb {args.log_max_kb} is out of range: give 1 to 1048576."
+    if not 1 <= args.log_versions <= 100:
+        return f"--log-versions {args.log_versions} is out of range: give 1 to 100."
+    if args.log_dir is not None and args.log_dir.exists() and not args.log_dir.is_dir():
+        return f"--log-dir {args.log_dir} is not a folder: give a folder path."
+    return None
+
+
+def attach_log_writer(app: SimulatorApp, args: argparse.Namespace) -> None:
+    jobs = app.jobs
+
+    def aging_job_id(day: int) -> int | None:
+        if isinstance(jobs, ArithmeticJobs) and day >= jobs.history_start_day:
+            return jobs.job_id(day, jobs.aging_rank)
+        return None
+
+    app.log_writer = LogWriter(
+        args.log_dir,
+        app.env,
+        app.timeline,
+        args.seed,
+        aging_job_id=aging_job_id,
+        max_bytes=args.log_max_kb * 1024,
+        versions=args.log_versions,
+        log_days=args.log_days,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    problem = check_host(args.host, args.allow_remote)
+    problem = check_host(args.host, args.allow_remote) or check_log_options(args)
     if problem:
         print(f"commserve_sim: {problem}", file=sys.stderr)
         return 2
@@ -176,6 +245,17 @@ def main(argv: list[str] | None = None) -> int:
     app = SimulatorApp(env, clock, tokens, args.mediaagent_api, replay)
     for name in args.fault:
         app.faults.add(parse_fault({"fault": name}))
+    if args.log_dir is not None:
+        attach_log_writer(app, args)
+        try:
+            app.log_writer.write(clock.now())
+        except OSError as error:
+            print(
+                f"commserve_sim: cannot write logs into {args.log_dir} ({error}); "
+                "give a writable --log-dir.",
+                file=sys.stderr,
+            )
+            return 2
 
     tls = None
     if args.tls_self_signed:

@@ -37,6 +37,10 @@ JOB_FILTER_TOKENS = {
     "4": KIND_BACKUP,
     "synthfull": KIND_SYNTHETIC_FULL,
     "14": KIND_SYNTHETIC_FULL,
+    # No verified jobFilter name for data aging exists; these three are accepted here.
+    "data aging": KIND_DATA_AGING,
+    "data_aging": KIND_DATA_AGING,
+    "dataaging": KIND_DATA_AGING,
 }
 ALL_KINDS = frozenset({KIND_BACKUP, KIND_SYNTHETIC_FULL, KIND_DATA_AGING})
 

@@ -150,9 +150,11 @@ def job_sizes(client: Client, level: str, status: str, h: int) -> tuple[int, int
 class JobRenderer:
     """Build `jobSummary` objects for one environment, reusing per-client parts."""
 
-    def __init__(self, env: Environment, seed: int) -> None:
+    def __init__(self, env: Environment, seed: int, timeline: Any = None) -> None:
         self.env = env
         self.seed = seed
+        # A commserve_sim.evolution.Timeline: the outcome of each data aging run.
+        self.timeline = timeline
         self._static: dict[int, dict[str, Any]] = {}
         commserve = {"clientName": env.name, "clientId": env.commserve_client_id}
         self._aging_subclient = commserve
@@ -299,15 +301,22 @@ class JobRenderer:
     def data_aging_summary(self, job_id: int, day: int, now: int) -> dict[str, Any]:
         start = day_start(day) + DATA_AGING_OFFSET
         end = start + DATA_AGING_DURATION
-        status, percent, elapsed = "Completed", 100, DATA_AGING_DURATION
+        status, aged = "Completed", 0
+        if self.timeline is not None:
+            outcome = self.timeline.data_aging(day)
+            status, aged = outcome.status, outcome.aged_jobs
+        percent, elapsed = 100, DATA_AGING_DURATION
         if end > now:
             status, percent, elapsed, end = "Running", 50, max(0, now - start), 0
+        if status == "Running":
+            aged = aged * percent // 100
         return {
             "jobId": job_id,
             "jobType": KIND_DATA_AGING,
             "localizedOperationName": KIND_DATA_AGING,
             "status": status,
             "localizedStatus": status,
+            "statusColor": STATUS_COLORS.get(status, "black"),
             "percentComplete": percent,
             "isVisible": True,
             "isAged": False,
@@ -317,5 +326,9 @@ class JobRenderer:
             "lastUpdateTime": end or now,
             "sizeOfApplication": 0,
             "sizeOfMediaOnDisk": 0,
+            # The number of jobs this run aged. Which jobSummary field a CommServe uses
+            # for it is not verified: see README.md, "Data aging jobs".
+            "totalNumOfFiles": aged,
+            "jobSubmitErrorCode": 0,
             "subclient": self._aging_subclient,
         }

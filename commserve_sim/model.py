@@ -1,8 +1,9 @@
-"""The simulated CommCell: plain mutable objects that the HTTP layer renders.
+"""The simulated CommCell: plain objects that the HTTP layer renders.
 
-Presets and scenario files both build an `Environment`. Objects stay mutable so that the
-environment can change between collections (pools filling, MediaAgents going offline,
-DDBs being sealed) by editing these objects and bumping `Environment.revision`.
+Presets and scenario files both build an `Environment`: the state at its origin (the
+start time of the process). An `Evolution` lists what changes over time (pool fill
+rates, MediaAgent outages, pruning pauses); `commserve_sim.evolution` derives the
+state at any time from both, without changing these objects.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ class Partition:
     online: bool = True
     primary_records: int = 0
     free_disk_mb: int = 512000
+    # Records waiting for physical pruning; set only in a state derived for a time.
+    pending_deletes: int = 0
 
 
 @dataclass
@@ -145,6 +148,9 @@ class DDBStore:
     sealed_time: int = 0  # Unix time when sealed; 0 = active
     pruning_enabled: bool = True
     ddb_version: int = 11
+    # Unix time when the store was created; 0 = before any simulated time. A store
+    # that replaces a sealed one appears at the seal time.
+    created_time: int = 0
 
     @property
     def store_flags(self) -> int:
@@ -212,6 +218,45 @@ class Clock:
     def advance(self, seconds: float) -> None:
         self._offset += seconds
 
+    def set(self, moment: float) -> None:
+        """Make now equal `moment`; an unfrozen clock keeps running from there."""
+        base = self._fixed_now if self._fixed_now is not None else time.time()
+        self._offset = moment - base
+
+
+@dataclass
+class Window:
+    """A period of simulated time; `end` None means it has not ended."""
+
+    start: int
+    end: int | None = None
+    reason_code: int = 1
+
+    def covers(self, moment: int) -> bool:
+        return self.start <= moment and (self.end is None or moment < self.end)
+
+
+@dataclass
+class PoolTrend:
+    """How the used space of a pool moves: a steady rate and drops after pruning runs."""
+
+    fill_mb_per_day: float = 0.0
+    drops: list[tuple[int, int]] = field(default_factory=list)  # (Unix time, MB freed)
+
+
+@dataclass
+class Evolution:
+    """Changes over time; the state at `origin` is the environment as built."""
+
+    origin: int
+    pool_trends: dict[int, PoolTrend] = field(default_factory=dict)  # by pool id
+    outages: dict[int, list[Window]] = field(default_factory=dict)  # by MA id
+    pruning_pauses: dict[int, list[Window]] = field(default_factory=dict)  # by store
+    aged_records_per_day: int = 40_000  # per partition, added by each data aging run
+    pruned_records_per_hour: int = 12_000  # per partition while pruning can run
+    pending_history_days: int = 30  # pending deletes start at 0 this long before origin
+    data_aging_failure_rate: float = 0.1
+
 
 @dataclass
 class Environment:
@@ -226,6 +271,7 @@ class Environment:
     generation: JobGeneration | None = None
     explicit_jobs: list[ExplicitJob] | None = None
     commserve_client_id: int = 2
+    evolution: Evolution | None = None
     # Bumped whenever an object changes, so cached responses are rebuilt.
     revision: int = 0
 

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import random
 
+from commserve_sim.jobs import day_of, day_start
 from commserve_sim.model import (
     Client,
     Copy,
     DDBStore,
     Environment,
+    Evolution,
     ExtendedRule,
     JobGeneration,
     MediaAgent,
     Partition,
     Plan,
     Pool,
+    PoolTrend,
     StoragePolicy,
+    Window,
 )
 
 PRESETS = ("small", "large")
@@ -126,6 +130,7 @@ class PresetBuilder:
         partition_agents: list[MediaAgent],
         sealed_time: int = 0,
         pruning_enabled: bool = True,
+        created_time: int = 0,
     ) -> DDBStore:
         store_id = STORE_ID_BASE + len(self.stores) + 1
         partitions = []
@@ -148,6 +153,7 @@ class PresetBuilder:
             partitions=partitions,
             sealed_time=sealed_time,
             pruning_enabled=pruning_enabled,
+            created_time=created_time,
         )
         self.stores.append(store)
         return store
@@ -245,6 +251,16 @@ class PresetBuilder:
         self.clients.append(client)
         return client
 
+    def seal(self, store: DDBStore, moment: int) -> DDBStore:
+        """Seal a store at `moment`; a new active store on the same partitions appears."""
+        store.sealed_time = moment
+        agents = [self.agent_by_id(p.media_agent_id) for p in store.partitions]
+        pool = next(pool for pool in self.pools if pool.pool_id == store.pool_id)
+        return self.add_store(pool, agents, created_time=moment)
+
+    def agent_by_id(self, agent_id: int) -> MediaAgent:
+        return next(a for a in self.media_agents if a.media_agent_id == agent_id)
+
     def environment(self, history_days: int) -> Environment:
         return Environment(
             name="cs01",
@@ -276,9 +292,9 @@ def build_small(seed: int, now: int) -> Environment:
         "<script>alert(1)</script>", "disk", 10, 0.4, agents[3:4], dedup=False
     )
 
-    builder.add_store(disk, agents[0:2])
+    disk_store = builder.add_store(disk, agents[0:2])
     builder.add_store(disk, agents[0:1], sealed_time=now - 200 * 86400)
-    builder.add_store(cloud, agents[1:3])
+    cloud_store = builder.add_store(cloud, agents[1:3])
     builder.add_store(full, agents[2:3], pruning_enabled=False)
     builder.add_store(offline, agents[4:5])
     builder.add_store(hsx, agents[5:8])
@@ -336,7 +352,34 @@ def build_small(seed: int, now: int) -> Environment:
         overrides = dict(special.get(number, {}))
         name = overrides.pop("name", f"client{number:02d}")
         builder.add_client(name, plans[(number - 1) % len(plans)], **overrides)
-    return builder.environment(history_days=90)
+
+    # What changes over time. Every event lies before `now`, so the state at the start
+    # time is the one built above, plus the store that replaced the sealed one.
+    def at(days_ago: int, clock: str) -> int:
+        hours, minutes = clock.split(":")
+        return day_start(day_of(now) - days_ago) + int(hours) * 3600 + int(minutes) * 60
+
+    builder.seal(cloud_store, at(4, "12:30"))
+    tb_day = 1024 * 1024 / 100  # MB per day for 1% of one TB
+    env = builder.environment(history_days=90)
+    env.evolution = Evolution(
+        origin=now,
+        pool_trends={
+            disk.pool_id: PoolTrend(50 * 0.5 * tb_day, [(at(5, "14:00"), 2 * 1024**2)]),
+            cloud.pool_id: PoolTrend(400 * 0.4 * tb_day),
+            full.pool_id: PoolTrend(20 * 0.02 * tb_day),
+            hsx.pool_id: PoolTrend(180 * 0.3 * tb_day, [(at(1, "14:00"), 3 * 1024**2)]),
+            hostile.pool_id: PoolTrend(10 * 0.1 * tb_day),
+        },
+        outages={
+            agents[1].media_agent_id: [Window(at(9, "09:00"), at(8, "15:00"), 1)],
+            agents[5].media_agent_id: [Window(at(6, "08:00"), at(2, "10:00"), 5)],
+        },
+        pruning_pauses={
+            disk_store.store_id: [Window(at(12, "10:00"), at(10, "16:00"))]
+        },
+    )
+    return env
 
 
 def _large_retention_specs(
@@ -473,7 +516,53 @@ def build_large(seed: int, now: int) -> Environment:
             overrides["data_aging_enabled"] = False
         name = hostile.get(number, f"{sites[number % 5]}-srv-{number:05d}")
         builder.add_client(name, plan_choices[number], **overrides)
-    return builder.environment(history_days=90)
+
+    env = builder.environment(history_days=90)
+    env.evolution = _large_evolution(builder, seed, now)
+    return env
+
+
+def _large_evolution(builder: PresetBuilder, seed: int, now: int) -> Evolution:
+    """Draw the changes over time of the large preset, all within 14 days before now.
+
+    A separate random stream keeps the origin state the same as without evolution.
+    """
+    rng = random.Random(f"commserve_sim:large-evolution:{seed}")
+    today = day_of(now)
+
+    def moment(days_back: int) -> int:
+        return day_start(today - days_back) + rng.randrange(86400)
+
+    trends = {}
+    for pool in builder.pools:
+        percent = 0.0 if rng.random() < 0.3 else rng.uniform(0.05, 0.6)
+        scale = pool.capacity_mb if pool.capacity_mb > 0 else pool.size_on_disk_mb
+        drops = []
+        if pool.storage_type != "cloud" and rng.random() < 0.3:
+            drops.append(
+                (moment(rng.randint(1, 13)), int(scale * rng.uniform(0.02, 0.06)))
+            )
+        trends[pool.pool_id] = PoolTrend(scale * percent / 100, drops)
+
+    online = [agent for agent in builder.media_agents if agent.online]
+    outages: dict[int, list[Window]] = {}
+    for number, agent in enumerate(rng.sample(online, 10)):
+        start = moment(rng.randint(2, 13))
+        hours = rng.randint(2, 36) if number else 4 * 24
+        end = min(start + hours * 3600, now - 3600)
+        outages[agent.media_agent_id] = [Window(start, end, rng.choice((1, 2, 5)))]
+
+    active = [s for s in builder.stores if not s.sealed_time and s.pruning_enabled]
+    chosen = rng.sample(active, 6)
+    pauses = {}
+    for store in chosen[:3]:
+        start = moment(rng.randint(3, 13))
+        pauses[store.store_id] = [Window(start, start + rng.randint(6, 48) * 3600)]
+    for store in chosen[3:]:
+        builder.seal(store, moment(rng.randint(1, 12)))
+    return Evolution(
+        origin=now, pool_trends=trends, outages=outages, pruning_pauses=pauses
+    )
 
 
 def build_preset(name: str, seed: int, now: int) -> Environment:

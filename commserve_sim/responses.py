@@ -614,6 +614,8 @@ def ddb_information(env: Environment, store: DDBStore, now: int) -> dict[str, An
                 "sottstateaccesspath": 1 if partition.online else 0,
                 "lastSnapTime": now - now % 86400,
                 "subStoreClientVersion": "11.36",
+                # Not a verified CommServe field: see README.md, "Pending deletes".
+                "pendingDeletes": partition.pending_deletes,
             }
         )
     return {"SubStoreList": entries}
