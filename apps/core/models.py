@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -170,3 +172,10 @@ class Finding(models.Model):
     def domain(self) -> str:
         """The first part of the code, such as "retention"."""
         return self.code.split(".", 1)[0]
+
+    @property
+    def evidence_items(self) -> list[tuple[str, Any]]:
+        """The evidence as (name, value) pairs, sorted by name, for templates."""
+        if not isinstance(self.evidence, dict):
+            return [("value", self.evidence)]
+        return sorted(self.evidence.items())

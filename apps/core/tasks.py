@@ -11,7 +11,7 @@ from kombu.exceptions import KombuError
 
 from apps.commcell.models import CommCell, SyncRun
 
-from . import analysis
+from . import analysis, audit
 from .models import AnalysisRun
 
 logger = logging.getLogger(__name__)
@@ -73,14 +73,24 @@ def nightly_analysis() -> int:
     return len(ids)
 
 
-def enqueue_analysis(commcell: CommCell, *, requested_by: Any = None) -> AnalysisRun:
-    """Create a queued manual run and send its task once the transaction commits.
+def enqueue_analysis(
+    commcell: CommCell, *, requested_by: Any = None, request_id: str = ""
+) -> AnalysisRun:
+    """Create a queued manual run, audit it, and send its task after the commit.
 
     Raises AnalysisAlreadyRunning while another analysis of the CommCell is active.
     """
-    run = analysis.queue_run(
-        commcell, trigger=AnalysisRun.Trigger.MANUAL, requested_by=requested_by
-    )
+    with transaction.atomic():
+        run = analysis.queue_run(
+            commcell, trigger=AnalysisRun.Trigger.MANUAL, requested_by=requested_by
+        )
+        audit.record(
+            actor=requested_by,
+            action="analysis.start",
+            obj=commcell,
+            after={"analysis_run": run.pk, "trigger": run.trigger},
+            request_id=request_id,
+        )
     transaction.on_commit(lambda: _send_queued(run))
     return run
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import finding_views, views
 
 app_name = "core"
 
@@ -8,4 +8,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("account/", views.account, name="account"),
     path("health/", views.health, name="health"),
+    path("findings/", finding_views.FindingListView.as_view(), name="finding-list"),
+    path("findings/<int:pk>/", finding_views.finding_detail, name="finding-detail"),
+    path("analysis-runs/", finding_views.analysis_run_list, name="analysisrun-list"),
+    path(
+        "analysis-runs/start/",
+        finding_views.start_analysis,
+        name="analysis-start",
+    ),
 ]
