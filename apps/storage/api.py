@@ -225,10 +225,6 @@ class PoolForecastView(APIView):
 
 
 class PredictorInputSerializer(serializers.Serializer):
-    pool = serializers.PrimaryKeyRelatedField(
-        queryset=StoragePool.objects.filter(removed_at__isnull=True),
-        help_text="Storage pool id.",
-    )
     rate_gb_per_day = serializers.FloatField(
         required=False,
         allow_null=True,
@@ -241,8 +237,8 @@ class PredictorInputSerializer(serializers.Serializer):
 class PredictorView(APIView):
     """Project a pool's fill date at its measured rate or at a given one.
 
-    GET takes `pool` and `rate_gb_per_day` as query parameters and POST takes them
-    as a JSON body; both only read data, so viewers may use both.
+    GET takes `rate_gb_per_day` as a query parameter and POST as a JSON body. Both
+    only read data, so viewers may use both.
     """
 
     permission_classes = [IsViewer]
@@ -252,24 +248,23 @@ class PredictorView(APIView):
         parameters=[PredictorInputSerializer],
         responses={200: OpenApiTypes.OBJECT},
     )
-    def get(self, request: Request) -> Response:
-        return self._predict(request.query_params)
+    def get(self, request: Request, pk: int) -> Response:
+        return self._predict(pk, request.query_params)
 
     @extend_schema(
         summary="Project a storage pool's fill date",
         request=PredictorInputSerializer,
         responses={200: OpenApiTypes.OBJECT},
     )
-    def post(self, request: Request) -> Response:
-        return self._predict(request.data)
+    def post(self, request: Request, pk: int) -> Response:
+        return self._predict(pk, request.data)
 
-    def _predict(self, data: Any) -> Response:
+    def _predict(self, pk: int, data: Any) -> Response:
+        pool = get_object_or_404(StoragePool, pk=pk, removed_at__isnull=True)
         serializer = PredictorInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         prediction = analysis.predict(
-            serializer.validated_data["pool"],
-            serializer.validated_data.get("rate_gb_per_day"),
-            timezone.now(),
+            pool, serializer.validated_data.get("rate_gb_per_day"), timezone.now()
         )
         return Response(prediction_data(prediction))
 

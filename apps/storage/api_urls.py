@@ -22,11 +22,6 @@ router.register(
 urlpatterns = [
     path("storage/summary/", api.StorageSummaryView.as_view(), name="storage-summary"),
     path(
-        "storage/predictor/",
-        api.PredictorView.as_view(),
-        name="storage-predictor",
-    ),
-    path(
         "storage/thresholds/",
         api.ThresholdsView.as_view(),
         name="storage-thresholds",
@@ -35,6 +30,11 @@ urlpatterns = [
         "storage-pools/<int:pk>/forecast/",
         api.PoolForecastView.as_view(),
         name="storage-pool-forecast",
+    ),
+    path(
+        "storage-pools/<int:pk>/prediction/",
+        api.PredictorView.as_view(),
+        name="storage-pool-prediction",
     ),
     *router.urls,
 ]

@@ -55,6 +55,7 @@ from apps.core.permissions import (
     admin_required,
 )
 from apps.core.roles import ADMIN, VIEWER, is_admin, is_viewer
+from apps.storage.models import StoragePool
 from tests.factories import (
     AnalysisRunFactory,
     ClientFactory,
@@ -68,10 +69,12 @@ from tests.factories import (
     LogSourceFactory,
     LogSourceFileFactory,
     MediaAgentFactory,
+    MediaAgentSnapshotFactory,
     PlanFactory,
     RetentionRuleFactory,
     StoragePolicyCopyFactory,
     StoragePoolFactory,
+    StoragePoolSnapshotFactory,
     SyncRunFactory,
     UserFactory,
 )
@@ -104,6 +107,7 @@ PUBLIC_NAMES = {
 URL_KWARGS: dict[str, dict[str, Any]] = {
     "admin:app_list": {"app_label": "commcell"},
     "admin:catch_all": {"url": "no-such-admin-page/"},
+    "storage:pool-detail": {"pk": lambda objects: objects[StoragePool].pk},
     "admin:view_on_site": {
         "content_type_id": lambda objects: (
             ContentType.objects.get_for_model(CommCell).pk
@@ -393,6 +397,8 @@ def objects(users) -> dict[type[models.Model], models.Model]:
         JobFactory(commcell=commcell, plan=plan),
         StoragePoolFactory(commcell=commcell),
         MediaAgentFactory(commcell=commcell),
+        StoragePoolSnapshotFactory(pool__commcell=commcell),
+        MediaAgentSnapshotFactory(media_agent__commcell=commcell),
         store,
         DDBPartitionFactory(store=store),
         log_file,

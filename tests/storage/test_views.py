@@ -1,0 +1,180 @@
+"""The storage dashboard, a pool's page and the predictor, as each role sees them."""
+
+import pytest
+from django.urls import reverse
+
+from apps.storage.models import StorageThresholds
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/dashboard/storage"
+
+
+def test_url_names():
+    assert reverse("storage:dashboard") == DASHBOARD
+    assert reverse("storage:pool-detail", args=[7]) == "/storage/pools/7/"
+    assert reverse("storage:predictor") == "/tools/storage-predictor"
+
+
+@pytest.mark.parametrize(
+    "path", [DASHBOARD, "/tools/storage-predictor", "/storage/pools/1/"]
+)
+def test_pages_need_a_role(client, no_role_client, path):
+    assert client.get(path).status_code == 302
+    assert no_role_client.get(path).status_code == 403
+
+
+def test_dashboard_shows_counts_and_actions(viewer_client, storage_data):
+    response = viewer_client.get(DASHBOARD)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-status="critical">1<' in body
+    assert 'data-status="not_reported">1<' in body
+    assert "1 pool critically low: manual pruning recommended" in body
+    assert "Pool FillingPool at 5.00% free: act now" in body
+    assert 'id="storage-summary-data"' in body
+
+
+def test_dashboard_empty_state(viewer_client):
+    response = viewer_client.get(DASHBOARD)
+
+    assert b'id="storage-empty"' in response.content
+
+
+def test_dashboard_json(viewer_client, storage_data):
+    data = viewer_client.get(DASHBOARD, {"format": "json"}).json()
+
+    assert data["count"] == 3
+    assert data["fullest"][0]["name"] == "FillingPool"
+    assert data["totals"]["pools_reporting"] == 2
+
+
+def test_dashboard_filters_by_status_for_htmx(viewer_client, storage_data):
+    response = viewer_client.get(
+        DASHBOARD, {"status": ["critical", "ok"]}, HTTP_HX_REQUEST="true"
+    )
+
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "FillingPool" in body
+    assert "RoomyPool" in body
+    assert "CloudPool" not in body
+
+
+def test_dashboard_filters_by_commcell_and_type(viewer_client, storage_data):
+    commcell = storage_data["filling"].commcell
+    data = viewer_client.get(
+        DASHBOARD, {"format": "json", "commcell": commcell.pk, "storage_type": 2}
+    ).json()
+
+    assert [pool["name"] for pool in data["pools"]] == ["CloudPool"]
+
+
+def test_dashboard_status_follows_thresholds(viewer_client, storage_data):
+    StorageThresholds.objects.filter(pk=1).update(
+        critical_below=4, warning_below=6, low_below=8
+    )
+
+    data = viewer_client.get(DASHBOARD, {"format": "json", "status": "warning"}).json()
+
+    assert [pool["name"] for pool in data["pools"]] == ["FillingPool"]
+
+
+def test_dashboard_rejects_bad_status(viewer_client, storage_data):
+    response = viewer_client.get(DASHBOARD, {"format": "json", "status": "bogus"})
+
+    assert response.status_code == 400
+    assert 'Status "bogus"' in response.json()["errors"][0]
+
+
+def test_dashboard_bad_filter_shows_error(viewer_client, storage_data):
+    response = viewer_client.get(DASHBOARD, {"commcell": "abc"})
+
+    assert response.status_code == 200
+    assert b'id="storage-filter-errors"' in response.content
+
+
+def test_pool_page_shows_forecast(viewer_client, storage_data):
+    pool = storage_data["filling"]
+
+    response = viewer_client.get(f"/storage/pools/{pool.pk}/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="pool-fill-rate">10.00 GB/day' in body
+    assert "Theil–Sen" in body
+    assert "Gold" in body
+    assert "Elsewhere" not in body
+
+
+def test_pool_page_unknown_pool(viewer_client):
+    assert viewer_client.get("/storage/pools/999999/").status_code == 404
+
+
+def test_pool_history_json(viewer_client, storage_data):
+    pool = storage_data["filling"]
+
+    data = viewer_client.get(f"/storage/pools/{pool.pk}/", {"format": "json"}).json()
+
+    assert data["history"]["bucket"] == "day"
+    assert len(data["history"]["points"]) == 30
+    assert data["history"]["points"][-1]["free_min_gb"] == pytest.approx(48.83, 0.01)
+    assert data["forecast"]["status"] == "filling"
+    assert data["forecast"]["rate_gb_per_day"] == pytest.approx(10.0)
+
+
+def test_pool_history_json_rejects_bad_days(viewer_client, storage_data):
+    pool = storage_data["filling"]
+
+    response = viewer_client.get(
+        f"/storage/pools/{pool.pk}/", {"format": "json", "days": "x"}
+    )
+
+    assert response.status_code == 400
+    assert 'days "x" is invalid' in response.json()["errors"][0]
+
+
+def test_predictor_uses_measured_rate(viewer_client, storage_data):
+    pool = storage_data["filling"]
+
+    response = viewer_client.get("/tools/storage-predictor", {"pool": pool.pk})
+
+    body = response.content.decode()
+    assert "The projection uses the measured rate." in body
+    assert "At 10.00 GB/day the pool is full in about 5 days" in body
+    assert "Gold" in body
+
+
+def test_predictor_typed_rate_json(viewer_client, storage_data):
+    pool = storage_data["filling"]
+
+    data = viewer_client.get(
+        "/tools/storage-predictor",
+        {"pool": pool.pk, "rate_gb_per_day": "50000", "format": "json"},
+    ).json()
+
+    assert data["rate_source"] == "typed"
+    assert data["days_until_full"] == pytest.approx(0.0, abs=0.01)
+
+
+def test_predictor_rejects_negative_rate(viewer_client, storage_data):
+    pool = storage_data["filling"]
+
+    response = viewer_client.get(
+        "/tools/storage-predictor", {"pool": pool.pk, "rate_gb_per_day": "-3"}
+    )
+
+    assert b'id="predictor-errors"' in response.content
+    assert b'Fill rate (GB/day) "-3": Ensure' in response.content
+
+
+def test_predictor_cloud_pool_has_no_projection(viewer_client, storage_data):
+    pool = storage_data["cloud"]
+
+    data = viewer_client.get(
+        "/tools/storage-predictor", {"pool": pool.pk, "format": "json"}
+    ).json()
+
+    assert data["projection"] == []
+    assert data["message"] == "The pool does not report its capacity."
