@@ -312,13 +312,13 @@ def _cycle_rule_date(
             Reason.BASIC_DAYS,
             f"Days not met for all jobs in the cycle: its last job started "
             f"{fmt(last_start, settings)}, + {days} days = {fmt(days_met, settings)}. "
-            f"Cycles were met at {fmt(cycles_met, settings)}.",
+            f"Cycles met at {fmt(cycles_met, settings)}.",
         )
     return _RuleDate(
         cycles_met,
         Reason.BASIC_CYCLES,
         f"Cycles met at {fmt(cycles_met, settings)}, when the {_ordinal(cycles)} "
-        f"newer full started. Days were met at {fmt(days_met, settings)}.",
+        f"newer full started. Days met at {fmt(days_met, settings)}.",
     )
 
 
