@@ -7,6 +7,7 @@ from apps.retention.engine import (
     EngineSettings,
     ExtendedKind,
     ExtendedRule,
+    PendingAuxCopy,
     Reason,
     ReportedRetention,
     evaluate_chain,
@@ -158,8 +159,6 @@ def test_fc14b_aging_disabled_is_infinite():
 
 
 def test_fc14a_waits_for_inactive_secondary():
-    from apps.retention.engine import PendingAuxCopy
-
     jobs = history(60, full_every=7)
     pending = PendingAuxCopy("Offsite", frozenset(j.job_id for j in jobs), active=False)
 
@@ -173,8 +172,6 @@ def test_fc14a_waits_for_inactive_secondary():
 
 
 def test_fc14a_inactive_copy_ignored_when_setting_off():
-    from apps.retention.engine import PendingAuxCopy
-
     jobs = history(60, full_every=7)
     pending = PendingAuxCopy("Offsite", frozenset(j.job_id for j in jobs), active=False)
     settings = EngineSettings(inactive_copies_hold_jobs=False)
@@ -187,8 +184,6 @@ def test_fc14a_inactive_copy_ignored_when_setting_off():
 
 
 def test_pending_job_holds_its_whole_cycle():
-    from apps.retention.engine import PendingAuxCopy
-
     jobs = history(30, full_every=7)
     pending = PendingAuxCopy("Cloud", frozenset({3}))
 
@@ -200,8 +195,6 @@ def test_pending_job_holds_its_whole_cycle():
 
 
 def test_future_date_with_pending_copy_is_minimum():
-    from apps.retention.engine import PendingAuxCopy
-
     jobs = history(30, full_every=7)
     pending = PendingAuxCopy("Cloud", frozenset({22}))
 

@@ -4,7 +4,13 @@ D days and C cycles keep the full of a cycle about max(C * P, D + P - 1) days wi
 fulls every P days, until the first daily data aging run (12:00) after that.
 """
 
-from apps.retention.engine import CopyRetention, Reason, evaluate_chain
+from apps.retention.engine import (
+    CopyRetention,
+    EngineSettings,
+    Reason,
+    evaluate_chain,
+    next_aging_run,
+)
 
 from .builders import at, history, job, kept_days
 
@@ -115,8 +121,6 @@ def test_cycles_bind_when_later_than_days():
 
 
 def test_aging_run_follows_commserve_offset():
-    from apps.retention.engine import EngineSettings
-
     jobs = history(15, full_every=7)
     settings = EngineSettings(aging_utc_offset_minutes=120)
 
@@ -127,3 +131,13 @@ def test_aging_run_follows_commserve_offset():
     # Day 7 22:00 UTC + 7 days is day 15 00:00 local; the run is 12:00 local = 10:00 UTC.
     assert result.verdict(1).retain_until == at(15, 10)
     assert "UTC+02:00" in result.verdict(1).sentence
+
+
+def test_date_on_aging_run_ages_at_that_run():
+    jobs = [job(1, 1, "full", hour=12), job(2, 2, "full", hour=12)]
+
+    result = evaluate_chain(jobs, CopyRetention(days=7, cycles=0), at(8, 12))
+
+    assert result.verdict(1).retain_until == at(8, 12)
+    assert result.verdict(1).reason is Reason.ELIGIBLE
+    assert next_aging_run(at(8, 12, 1), EngineSettings()) == at(9, 12)
