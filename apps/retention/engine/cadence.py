@@ -88,8 +88,8 @@ def effective_retention(
             f"{label}: full interval unknown (fewer than two fulls per chain)",
         )
 
-    kept = kept_days(retention.days, cycles, full_interval_days or 0.0, days_only)
-    delay = kept - retention.days
+    kept_for = kept_days(retention.days, cycles, full_interval_days or 0.0, days_only)
+    delay = kept_for - retention.days
     percent = 100 * delay / retention.days if retention.days > 0 else None
     cadence = (
         ""
@@ -97,12 +97,12 @@ def effective_retention(
         else f", fulls every {full_interval_days:.0f} days"
     )
     change = f", {percent:+.0f}%" if percent is not None else ""
-    sentence = f"{label}{cadence}: data kept {kept:.0f} days{change}"
+    sentence = f"{label}{cadence}: data kept {kept_for:.0f} days{change}"
     return CadenceSummary(
         days=retention.days,
         cycles=cycles,
         full_interval_days=full_interval_days,
-        kept_days=kept,
+        kept_days=kept_for,
         aging_latency_days=AGING_LATENCY_DAYS,
         delay_days=delay,
         delay_percent=percent,

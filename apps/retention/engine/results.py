@@ -37,7 +37,7 @@ class JobVerdict:
 
     ``retain_until`` is the data aging run that removes the job, or None when it never
     ages or the date is unknown (the sentence states which). ``rule_retain_until`` is the
-    same date from the retention rules alone, before holds such as an auxiliary copy.
+    same date from the retention rules alone, before waits such as a pending auxiliary copy.
     ``minimum_only`` is True when managed disk space may keep the job longer.
     ``disagrees`` is True when the CommServe reports a retain-until that differs by
     more than the tolerance, reports a date where the engine has none, or reports
