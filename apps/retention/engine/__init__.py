@@ -12,6 +12,7 @@ from .cadence import (
 )
 from .chain import evaluate_chain, qualifies_as_full
 from .clock import next_aging_run
+from .feed import evaluate_copy, iter_chains
 from .inputs import (
     INFINITE_DAYS,
     CopyRetention,
@@ -59,7 +60,9 @@ __all__ = [
     "copy_full_interval",
     "effective_retention",
     "evaluate_chain",
+    "evaluate_copy",
     "intent_group",
+    "iter_chains",
     "kept_days",
     "measured_full_interval",
     "next_aging_run",
