@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_patterns = [
     path("", include("apps.commcell.api_urls")),
     path("", include("apps.retention.api_urls")),
+    path("", include("apps.retention.tool_api_urls")),
     path("", include("apps.storage.api_urls")),
     path("", include("apps.pruning.api_urls")),
     path("", include("apps.logs.api_urls")),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("", include("apps.commcell.urls")),
     path("", include("apps.retention.urls")),
+    path("", include("apps.retention.tool_urls")),
     path("", include("apps.storage.urls")),
     path("", include("apps.pruning.urls")),
     path("", include("apps.logs.urls")),
