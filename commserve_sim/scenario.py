@@ -13,6 +13,7 @@ import yaml
 
 from commserve_sim.joblist import JOB_ID_BASE
 from commserve_sim.jobs import BACKUP_LEVEL_CODES, STATUS_COLORS, day_of
+from commserve_sim.jobs import day_start as day_start_of
 from commserve_sim.model import (
     CADENCES,
     EXTENDED_RULE_BITS,
@@ -21,6 +22,7 @@ from commserve_sim.model import (
     Copy,
     DDBStore,
     Environment,
+    Evolution,
     ExplicitJob,
     ExtendedRule,
     JobGeneration,
@@ -28,7 +30,9 @@ from commserve_sim.model import (
     Partition,
     Plan,
     Pool,
+    PoolTrend,
     StoragePolicy,
+    Window,
 )
 from commserve_sim.presets import (
     CLIENT_ID_BASE,
@@ -54,6 +58,16 @@ TOP_LEVEL_KEYS = {
     "plans",
     "clients",
     "jobs",
+    "evolution",
+}
+EVOLUTION_KEYS = {
+    "pools",
+    "media_agent_outages",
+    "pruning_pauses",
+    "aged_records_per_day",
+    "pruned_records_per_hour",
+    "pending_history_days",
+    "data_aging_failure_percent",
 }
 JOB_STATUSES = tuple(status for status in STATUS_COLORS if status != "Running")
 
@@ -228,7 +242,16 @@ def _build_stores(root: Node, pools: dict, agents: dict, now: int) -> list[DDBSt
     stores = []
     substore_id = SUBSTORE_ID_BASE
     for index, node in enumerate(root.items("ddb_stores"), start=1):
-        node.mapping({"name", "pool", "partitions", "sealed_days_ago", "pruning"})
+        node.mapping(
+            {
+                "name",
+                "pool",
+                "partitions",
+                "sealed_days_ago",
+                "pruning",
+                "created_days_ago",
+            }
+        )
         pool = _resolve(node, "pool", pools, "pool")
         store_id = STORE_ID_BASE + index
         partitions = []
@@ -247,6 +270,7 @@ def _build_stores(root: Node, pools: dict, agents: dict, now: int) -> list[DDBSt
                 )
             )
         sealed_days = node.integer("sealed_days_ago", 0, 0, 100000)
+        created_days = node.integer("created_days_ago", 0, 0, 100000)
         stores.append(
             DDBStore(
                 store_id=store_id,
@@ -255,9 +279,88 @@ def _build_stores(root: Node, pools: dict, agents: dict, now: int) -> list[DDBSt
                 partitions=partitions,
                 sealed_time=now - sealed_days * 86400 if sealed_days else 0,
                 pruning_enabled=node.flag("pruning", True),
+                created_time=now - created_days * 86400 if created_days else 0,
             )
         )
     return stores
+
+
+def _moment(node: Node, days_key: str, time_key: str, now: int) -> int:
+    """Return the Unix time `days_key` days before now's day at `time_key` (HH:MM)."""
+    days = node.integer(days_key, None, 0, 3650)
+    clock = node.text(time_key, "00:00")
+    found = TIME_OF_DAY.match(clock)
+    if found is None:
+        raise node.get(time_key).fail(f"{clock!r} is not a time", "write it as HH:MM")
+    start = day_start_of(day_of(now) - days)
+    return start + int(found.group(1)) * 3600 + int(found.group(2)) * 60
+
+
+def _window(node: Node, now: int) -> Window:
+    start = _moment(node, "from_days_ago", "from_time", now)
+    end = None
+    if node.value.get("to_days_ago") is not None:
+        end = _moment(node, "to_days_ago", "to_time", now)
+        if end <= start:
+            raise node.get("to_days_ago").fail(
+                "ends before the window starts",
+                "give fewer days ago than from_days_ago, or a later to_time",
+            )
+    return Window(start, end, node.integer("reason_code", 1, 1, 99))
+
+
+def _build_evolution(
+    root: Node, pools: dict, agents: dict, stores: list[DDBStore], now: int
+) -> Evolution:
+    evolution = Evolution(origin=now)
+    node = root.get("evolution")
+    if node.value is None:
+        return evolution
+    node = node.mapping(EVOLUTION_KEYS)
+    window_keys = {"from_days_ago", "from_time", "to_days_ago", "to_time"}
+
+    for item in node.items("pools"):
+        item.mapping({"pool", "fill_percent_per_day", "drops"})
+        pool = _resolve(item, "pool", pools, "pool")
+        scale = pool.capacity_mb if pool.capacity_mb > 0 else pool.size_on_disk_mb
+        percent = item.number("fill_percent_per_day", 0, -100, 100)
+        drops = []
+        for drop in item.items("drops"):
+            drop.mapping({"days_ago", "time", "percent"})
+            moment = _moment(drop, "days_ago", "time", now)
+            drops.append(
+                (moment, int(scale * drop.number("percent", None, 0, 100) / 100))
+            )
+        evolution.pool_trends[pool.pool_id] = PoolTrend(scale * percent / 100, drops)
+
+    for item in node.items("media_agent_outages"):
+        item.mapping({"media_agent", "reason_code"} | window_keys)
+        agent = _resolve(item, "media_agent", agents, "media_agent")
+        evolution.outages.setdefault(agent.media_agent_id, []).append(
+            _window(item, now)
+        )
+
+    store_by_name = {store.name: store for store in stores}
+    for item in node.items("pruning_pauses"):
+        item.mapping({"store"} | window_keys)
+        store = _resolve(item, "store", store_by_name, "ddb_store")
+        evolution.pruning_pauses.setdefault(store.store_id, []).append(
+            _window(item, now)
+        )
+
+    evolution.aged_records_per_day = node.integer(
+        "aged_records_per_day", evolution.aged_records_per_day, 0, 10**9
+    )
+    evolution.pruned_records_per_hour = node.integer(
+        "pruned_records_per_hour", evolution.pruned_records_per_hour, 0, 10**9
+    )
+    evolution.pending_history_days = node.integer(
+        "pending_history_days", evolution.pending_history_days, 0, 365
+    )
+    evolution.data_aging_failure_rate = (
+        node.number("data_aging_failure_percent", 10, 0, 100) / 100
+    )
+    return evolution
 
 
 def _build_copy(node: Node, copy_id: int, precedence: int, pools: dict) -> Copy:
@@ -451,6 +554,7 @@ def build_scenario(data: Any, seed: int, now: int) -> Environment:
     stores = _build_stores(root, pools, agents, now)
     plans = _build_plans(root, pools)
     clients = _build_clients(root, plans)
+    evolution = _build_evolution(root, pools, agents, stores, now)
 
     generation = None
     explicit = None
@@ -479,6 +583,7 @@ def build_scenario(data: Any, seed: int, now: int) -> Environment:
         clients=clients,
         generation=generation,
         explicit_jobs=explicit,
+        evolution=evolution,
     )
 
 

@@ -1,19 +1,86 @@
-"""Collect one CommCell, or all enabled ones, in the foreground."""
+"""Collect one CommCell, or all enabled ones, in the foreground.
 
+`--as-of` replays a CommServe simulator's past: the simulator's clock is set to that
+time first, and the run's history rows are stamped with it.
+"""
+
+import logging
 import threading
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
 
 from apps.commcell import services
 from apps.commcell.collector import run_collection
 from apps.commcell.collector.runner import Step
-from apps.commcell.models import CommCell, SyncRun
+from apps.commcell.models import CommCell, SyncRun, is_loopback_host
 from apps.commcell.views import format_duration
+
+logger = logging.getLogger(__name__)
 
 # Seconds between two progress lines while a long step, such as the jobs, runs.
 PROGRESS_PRINT_SECONDS = 15.0
+SIMULATOR_CLOCK_PATH = "/__sim__/clock"
+SIMULATOR_TIMEOUT_SECONDS = 30.0
+
+
+def parse_as_of(text: str, now: datetime) -> datetime:
+    """Return the aware time of an --as-of value, or raise CommandError naming it."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise CommandError(
+            f"--as-of {text!r} is not an ISO 8601 time: write it like "
+            "2026-01-15T12:00:00Z."
+        ) from None
+    if moment.tzinfo is None:
+        raise CommandError(
+            f"--as-of {text!r} has no time zone: end it with Z or an offset such "
+            "as +01:00."
+        )
+    if moment > now:
+        raise CommandError(
+            f"--as-of {text!r} is in the future (now is "
+            f"{now.isoformat(timespec='seconds')}): give a time in the past."
+        )
+    return moment
+
+
+def simulator_clock_url(base_url: str) -> str:
+    """Return the clock URL of a simulator at a loopback base URL, or raise."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if not is_loopback_host(host):
+        raise CommandError(
+            f"--as-of sets the clock of a CommServe simulator, and only on loopback: "
+            f"{host or base_url} is not a loopback host. Collect this CommCell "
+            "without --as-of."
+        )
+    return urlunsplit((parts.scheme, parts.netloc, SIMULATOR_CLOCK_PATH, "", ""))
+
+
+def set_simulator_clock(base_url: str, moment: datetime) -> None:
+    """Set the simulator's clock to `moment`, or raise CommandError."""
+    url = simulator_clock_url(base_url)
+    try:
+        # trust_env=False: no proxy from the environment; the URL is loopback.
+        with httpx.Client(timeout=SIMULATOR_TIMEOUT_SECONDS, trust_env=False) as http:
+            response = http.post(url, json={"now": moment.isoformat()})
+    except httpx.HTTPError as exc:
+        raise CommandError(
+            f"The simulator clock at {url} did not answer ({exc}): start "
+            "commserve_sim there, or collect without --as-of."
+        ) from None
+    if response.status_code != 200:
+        raise CommandError(
+            f"POST {url} returned HTTP {response.status_code}: --as-of works only "
+            "with a CommServe simulator (commserve_sim) that has a clock endpoint."
+        )
 
 
 class Command(BaseCommand):
@@ -29,14 +96,38 @@ class Command(BaseCommand):
             action="store_true",
             help="Collect every enabled CommCell, one after the other.",
         )
+        parser.add_argument(
+            "--as-of",
+            metavar="ISO-8601",
+            action="append",
+            help="Replay a CommServe simulator's past: set its clock to this time "
+            "(with a time zone, not in the future) and stamp the run's history "
+            "with it. Repeat it to run one collection per time, in the order "
+            "given. Only for a simulator on a loopback URL.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        moments = [parse_as_of(text, now) for text in options.get("as_of") or []]
+        if moments and options["all"]:
+            raise CommandError("--as-of collects one CommCell: give its name.")
         commcells = self._commcells(options["name"], options["all"])
+        if moments:
+            simulator_clock_url(commcells[0].base_url)
+
         failed = []
         for commcell in commcells:
-            run = self._collect(commcell)
-            if run is None or run.status == SyncRun.Status.FAILED:
-                failed.append(commcell.name)
+            for as_of in moments or [None]:
+                if as_of is not None:
+                    set_simulator_clock(commcell.base_url, as_of)
+                    self.stdout.write(
+                        f"CommCell {commcell.name}: simulator clock set to "
+                        f"{as_of.isoformat(timespec='seconds')}."
+                    )
+                run = self._collect(commcell, as_of)
+                if run is None or run.status == SyncRun.Status.FAILED:
+                    failed.append(commcell.name)
+                    break
 
         if failed:
             raise CommandError(f"Collection failed for: {', '.join(failed)}.")
@@ -60,12 +151,24 @@ class Command(BaseCommand):
             )
         return [commcell]
 
-    def _collect(self, commcell: CommCell) -> SyncRun | None:
+    def _collect(
+        self, commcell: CommCell, as_of: datetime | None = None
+    ) -> SyncRun | None:
         try:
             run = services.start_sync(commcell, trigger="command")
         except services.SyncAlreadyRunning as exc:
             self.stderr.write(str(exc))
             return None
+
+        if as_of is not None:
+            SyncRun.objects.filter(pk=run.pk).update(as_of=as_of)
+            run.as_of = as_of
+            logger.info(
+                "CommCell %s run %s replays %s",
+                commcell.name,
+                run.pk,
+                as_of.isoformat(),
+            )
 
         self.stdout.write(f"CommCell {commcell.name}: run {run.pk} started.")
         finished = threading.Event()
