@@ -1,7 +1,7 @@
 """Open stored log files, plain or compressed, with limits against decompression bombs.
 
 Plain Python. A .zip is a bundle: each member becomes its own log file. A .gz or .bz2
-holds one log. Archives inside archives are rejected.
+contains one log. Archives inside archives are rejected.
 """
 
 from __future__ import annotations

@@ -104,7 +104,8 @@ DEFAULT_MATCHERS: tuple[MatcherSpec, ...] = (
         "sidbprune.af_pruned",
         "SIDBPrune",
         KIND_REGEX,
-        r"Pruned AfId \[?(?P<afid>\d+)\]?.* completely",
+        r"Pruned AfId \[?(?P<afid>\d+)\]?.* completely"
+        r"(?:\. Records \[(?P<records>\d+)\])?",
         "logical_prune",
         store_id_from=STORE_FROM_TOKEN,
         description="Phase-2 (logical) pruning of an archive file finished.",
@@ -113,7 +114,8 @@ DEFAULT_MATCHERS: tuple[MatcherSpec, ...] = (
         "sidbprune.chunk_finalized",
         "SIDBPrune",
         KIND_REGEX,
-        r"Finalizing SI entries in chunk \[?(?P<chunk_id>\d+)?",
+        r"Finalizing SI entries in chunk \[?(?P<chunk_id>\d+)?\]?"
+        r"(?:\. Records \[(?P<records>\d+)\])?",
         "physical_prune",
         store_id_from=STORE_FROM_TOKEN,
         description="Phase-3 (physical) pruning ran on a chunk. It does not by "
@@ -126,6 +128,7 @@ DEFAULT_MATCHERS: tuple[MatcherSpec, ...] = (
         KIND_REGEX,
         r"^\S+\s+H\s+(?P<chunk_id>\d+)\s+(?P<sfile>\d+)",
         "physical_prune",
+        store_id_from=STORE_FROM_TOKEN,
         description="A hole was drilled into a chunk's SFILE (micro pruning).",
     ),
     # SIDBEngine.log: mark and sweep, in the order the engine logs its steps.
@@ -244,7 +247,7 @@ DEFAULT_MATCHERS: tuple[MatcherSpec, ...] = (
         "sidbengine.ddb_offline",
         "SIDBEngine",
         KIND_REGEX,
-        r"(?i)\bDDB\b[^.]*\b(?:is|marked as|marked|will be marked as|went)\s+offline\b",
+        r"\bDDB\b[^.]*\b(?:is|marked as|marked|will be marked as|went)\s+[Oo]ffline\b",
         "ddb_state",
         "critical",
         store_id_from=STORE_FROM_TOKEN,
@@ -261,6 +264,18 @@ DEFAULT_MATCHERS: tuple[MatcherSpec, ...] = (
         "high",
         store_id_from=STORE_FROM_TOKEN,
         description="The DDB could not resynchronize with the CommServe database.",
+    ),
+    # NOTE: no public source shows how SIDBEngine.log reports pending deletes. This
+    # rule reads the line that the CommServe simulator (commserve_sim) writes.
+    _rule(
+        "sidbengine.pending_deletes",
+        "SIDBEngine",
+        KIND_REGEX,
+        r"Pending delete records \[(?P<pending_deletes>\d+)\]",
+        "ddb_state",
+        store_id_from=STORE_FROM_TOKEN,
+        priority=150,
+        description="Records of the DDB waiting for physical pruning.",
     ),
     _rule(
         "sidbengine.ddb_quiesced",
@@ -318,6 +333,38 @@ DEFAULT_MATCHERS: tuple[MatcherSpec, ...] = (
         description="The CommServe sent volume pruning of a mount path to a "
         "MediaAgent.",
     ),
+    # NOTE: the next three rules read lines of the CommServe simulator
+    # (commserve_sim); no public MediaManagerPrune.log sample shows them.
+    _rule(
+        "mmprune.ddb_prune_sent",
+        "MediaManagerPrune",
+        KIND_REGEX,
+        r"Prune request for SIDB store \[(?P<store_id>\d+)\] sent to MediaAgent "
+        r"\[[^\]]*\](?:\. Records \[(?P<records>\d+)\])?",
+        "logical_prune",
+        store_id_from=STORE_FROM_GROUP,
+        description="The CommServe sent a DDB store's prune request to a MediaAgent.",
+    ),
+    _rule(
+        "mmprune.ddb_prune_skipped",
+        "MediaManagerPrune",
+        KIND_REGEX,
+        r"Prune request for SIDB store \[(?P<store_id>\d+)\] skipped",
+        "ddb_state",
+        "medium",
+        store_id_from=STORE_FROM_GROUP,
+        description="The CommServe did not send a DDB store's prune request.",
+    ),
+    _rule(
+        "mmprune.data_aging_failed",
+        "MediaManagerPrune",
+        KIND_REGEX,
+        r"Data aging job \[(?P<job_id>\d+)\] failed",
+        "error",
+        "high",
+        job_id_from=JOB_FROM_GROUP,
+        description="A data aging job failed, so no prune requests were sent.",
+    ),
     _rule(
         "mediamanager.ddb_prune_requested",
         "MediaManager",
@@ -333,7 +380,7 @@ DEFAULT_MATCHERS: tuple[MatcherSpec, ...] = (
         KIND_LITERAL,
         "Sending Start or Stop OnGoing Pruning request to Host",
         "ddb_state",
-        description="The CommServe told a MediaAgent to start or stop pruning.",
+        description="The CommServe sent a MediaAgent a request to start or stop pruning.",
     ),
     # CloudFileAccess.log: objects removed from a cloud mount path.
     _rule(

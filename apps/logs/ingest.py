@@ -38,7 +38,7 @@ from .logformat import (
     classify_name,
     parse_stream,
 )
-from .matching import EventData, MatcherSet
+from .matching import EventData, InvalidPatternError, MatcherSet, compile_pattern
 from .models import LogEvent, LogFile, LogMatcher
 
 logger = logging.getLogger(__name__)
@@ -112,6 +112,9 @@ def store_upload(upload: UploadedFile, request: UploadRequest) -> list[LogFile]:
     """
     name = os.path.basename(upload.name or "upload.log")
     limit = upload_max_bytes()
+    # NOTE: Django has received the whole request body by now, so this check keeps
+    # large files out of storage but not off the disk of the temporary upload. A
+    # body size limit in the reverse proxy stops them earlier.
     if upload.size is not None and upload.size > limit:
         raise UploadRejected(
             f'"{name}" is {upload.size} bytes; the maximum is {limit} bytes '
@@ -288,7 +291,19 @@ class _Resolver:
 
 
 def load_matchers() -> MatcherSet:
-    specs = [matcher.to_spec() for matcher in LogMatcher.objects.filter(enabled=True)]
+    """Return the enabled matchers, leaving out any whose pattern does not compile.
+
+    The admin and the API validate patterns, but a row changed directly in the
+    database can still hold an invalid one.
+    """
+    specs = []
+    for matcher in LogMatcher.objects.filter(enabled=True):
+        try:
+            compile_pattern(matcher.kind, matcher.pattern)
+        except InvalidPatternError as exc:
+            logger.error("Log matcher %s is skipped: %s", matcher.code, exc)
+            continue
+        specs.append(matcher.to_spec())
     return MatcherSet(specs)
 
 

@@ -21,10 +21,10 @@ sample lines). Fields are separated by runs of whitespace, not fixed columns:
   the record already has MAX_CONTINUATION_LINES continuations, when it contains NUL
   bytes, or when it starts like a record (`<digits> <hex> ...`) but its date or time
   is invalid.
-- Timestamps have no year. The parser takes the year from the file date (the time of
-  the last line at the latest): the first record is in the latest year that keeps it
-  on or before the file date, and the year goes up by one each time the month goes
-  down (December to January). A line more than six months later than the newest
+- Timestamps have no year, so the parser takes it from the file date, which is the
+  time of the last line at the latest. The first record gets the latest year that
+  keeps it on or before the file date. The year goes up by one each time the month
+  goes down (December to January). A line more than six months later than the newest
   month seen is a straggler from the previous year and does not move the year.
 - Times are the MediaAgent's local time. The parser returns naive datetimes and the
   caller applies the time zone.
@@ -47,7 +47,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import BinaryIO
 
 # Log types this product has matchers for, in their canonical spelling.
@@ -96,7 +96,7 @@ class BinaryContentError(ValueError):
 
 @dataclass(frozen=True)
 class LogName:
-    """What a log file's name tells: its type and, for some rollovers, its date."""
+    """Log type, compression and rollover date read from a log file's name."""
 
     log_type: str
     known: bool
@@ -142,7 +142,7 @@ class EngineToken:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class LogRecord:
     """One log record: a prefixed line and the continuation lines joined to it."""
 
@@ -298,6 +298,13 @@ class _Prepend(io.RawIOBase):
         return len(data)
 
 
+# Every month and day a timestamp can name, including February 29.
+_VALID_MONTH_DAYS = frozenset(
+    (day.month, day.day)
+    for day in (date(2000, 1, 1) + timedelta(days=offset) for offset in range(366))
+)
+
+
 class YearResolver:
     """Give `mm/dd hh:mm:ss` stamps a year, reading them in file order."""
 
@@ -335,27 +342,24 @@ class YearResolver:
 def _build_record(
     found: re.Match[str], line_number: int, years: YearResolver
 ) -> LogRecord | None:
+    pid, tid, month, day, hour, minute, second, job, message = found.groups()
+    month_day = (int(month), int(day))
+    if month_day not in _VALID_MONTH_DAYS:
+        return None
     try:
-        month = int(found.group("month"))
-        day = int(found.group("day"))
-        clock = (
-            int(found.group("hour")),
-            int(found.group("minute")),
-            int(found.group("second")),
-        )
-        date(2000, month, day)  # a leap year, so 02/29 is valid
-        occurred_at = years.resolve(month, day, clock)
+        clock = (int(hour), int(minute), int(second))
+        occurred_at = years.resolve(month_day[0], month_day[1], clock)
     except ValueError:
+        # An hour, minute or second out of range; February 29 of a common year.
         return None
 
-    job = found.group("job")
     return LogRecord(
         line_number=line_number,
         occurred_at=occurred_at,
-        pid=int(found.group("pid")),
-        tid=found.group("tid"),
-        job_id=None if job.startswith("#") else int(job),
-        message=found.group("message").rstrip(),
+        pid=int(pid),
+        tid=tid,
+        job_id=None if job[0] == "#" else int(job),
+        message=message.rstrip(),
     )
 
 
@@ -372,41 +376,49 @@ def parse_lines(
     """
     years = YearResolver(file_date)
     current: LogRecord | None = None
-    line_number = first_line_number - 1
+    first_number = first_line_number - 1
+    line_number = first_number
+    records = 0
     record_match = RECORD_RE.match
 
-    for line in lines:
-        line_number += 1
-        stats.total_lines += 1
+    # Counters stay local in the loop and reach `stats` in `finally`, so a stream
+    # that fails part-way still reports the lines read before the failure.
+    try:
+        for line in lines:
+            line_number += 1
 
-        found = record_match(line)
-        if found is not None:
-            record = _build_record(found, line_number, years)
-            if record is not None:
-                if current is not None:
-                    yield current
-                current = record
-                stats.records += 1
-                if stats.first_at is None:
-                    stats.first_at = record.occurred_at
-                stats.last_at = record.occurred_at
+            found = record_match(line)
+            if found is not None:
+                record = _build_record(found, line_number, years)
+                if record is not None:
+                    if current is not None:
+                        yield current
+                    elif stats.first_at is None:
+                        stats.first_at = record.occurred_at
+                    current = record
+                    records += 1
+                    continue
+
+            if (
+                current is None
+                or found is not None
+                or "\x00" in line
+                or current.continuation_lines >= MAX_CONTINUATION_LINES
+                or RECORD_LIKE_RE.match(line)
+            ):
+                stats.add_unparsed(line_number)
                 continue
 
-        if (
-            current is None
-            or found is not None
-            or "\x00" in line
-            or current.continuation_lines >= MAX_CONTINUATION_LINES
-            or RECORD_LIKE_RE.match(line)
-        ):
-            stats.add_unparsed(line_number)
-            continue
-
-        stripped = line.strip()
-        if stripped:
-            current.message = f"{current.message} {stripped}"
-        current.continuation_lines += 1
-        stats.continuation_lines += 1
+            stripped = line.strip()
+            if stripped:
+                current.message = f"{current.message} {stripped}"
+            current.continuation_lines += 1
+            stats.continuation_lines += 1
+    finally:
+        stats.total_lines += line_number - first_number
+        stats.records += records
+        if current is not None:
+            stats.last_at = current.occurred_at
 
     if current is not None:
         yield current

@@ -24,6 +24,15 @@ def parse_log_file(log_file_id: int) -> str | None:
             "Log file %s does not exist; its parse task is dropped", log_file_id
         )
         return None
+    except Exception as exc:
+        # Includes SoftTimeLimitExceeded, so the status does not stay "parsing".
+        logger.exception("Log file %s: parse task failed", log_file_id)
+        LogFile.objects.filter(pk=log_file_id).update(
+            status=LogFile.Status.FAILED,
+            error=f"The parse stopped with an unexpected error: {exc!r}. Events "
+            "read before it are kept. Check the Celery worker log.",
+        )
+        return LogFile.Status.FAILED
 
 
 @shared_task(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)

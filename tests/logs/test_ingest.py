@@ -398,3 +398,53 @@ def test_events_inserted_in_batches(log_storage, upload_request, monkeypatch):
 
     assert log_file.events.count() == 8
     assert log_file.bytes_read == log_file.size
+
+
+def test_invalid_stored_matcher_skipped(log_storage, upload_request):
+    from apps.logs.models import LogMatcher
+
+    LogMatcher.objects.filter(code="cvma.volume_deleted").update(pattern="Deleted (")
+
+    (log_file,) = store_and_parse("CVMA.log", fixture_bytes("CVMA.log"), upload_request)
+
+    assert log_file.status == LogFile.Status.PARSED
+    assert log_file.events.count() == 3
+
+
+SIMULATOR_SHAPED = {
+    "SIDBPrune.log": (
+        b"2210  1f    11/20 12:00:00 1500002 7001-2-7301-0 LogicalPrune     812  "
+        b"Pruned AfId [66120] of store [7001] completely. Records [420]\n",
+        "sidbprune.af_pruned",
+        {"afid": 66120, "records": 420},
+    ),
+    "SIDBPhysicalDeletes.log": (
+        b"2210  1f    11/20 12:00:00 ### 7001-3-7301-0 H 99120 3 65536\n",
+        "physicaldeletes.hole_drilled",
+        {"chunk_id": 99120, "sfile": 3},
+    ),
+    "SIDBEngine.log": (
+        b"2210  1f    11/20 12:00:00 ### 7001-0-7301-0 PruneStats      2210  "
+        b"Pending delete records [81234]. Pruned in last hour [5000].\n",
+        "sidbengine.pending_deletes",
+        {"pending_deletes": 81234},
+    ),
+    "MediaManagerPrune.log": (
+        b"2210  1f    11/20 12:00:00 1500002 Prune request for SIDB store [7001] "
+        b"sent to MediaAgent [ma03]. Records [420]\n",
+        "mmprune.ddb_prune_sent",
+        {"records": 420},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIMULATOR_SHAPED))
+def test_simulator_shaped_lines(log_storage, upload_request, name):
+    data, code, counts = SIMULATOR_SHAPED[name]
+
+    (log_file,) = store_and_parse(name, data, upload_request)
+    event = log_file.events.get()
+
+    assert event.code == code
+    assert event.counts == counts
+    assert event.store_cv_id == 7001

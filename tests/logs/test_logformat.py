@@ -165,7 +165,7 @@ def test_year_rollover_december_then_january():
     assert records[3].occurred_at.year == 2027
 
 
-def test_year_of_month_after_file_date_is_previous_year():
+def test_year_month_after_file_date():
     data = b"1 a 03/01 10:00:00 ### first\n1 a 03/02 10:00:00 ### second\n"
 
     records, _ = parse_bytes(data, file_date=datetime(2027, 2, 1))

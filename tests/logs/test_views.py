@@ -40,7 +40,7 @@ def test_upload_page_as_admin(admin_role_client):
     assert b'enctype="multipart/form-data"' in response.content
 
 
-def test_upload_page_refused_for_viewer(viewer_client, commcell, log_storage):
+def test_upload_page_rejects_viewer(viewer_client, commcell, log_storage):
     page = viewer_client.get("/logs/upload")
     post = viewer_client.post(
         "/logs/upload", upload_form(commcell, log_upload("CVMA.log"))
@@ -141,7 +141,7 @@ def test_file_list_shows_counts(viewer_client):
     assert "lines 1, 5" in text
 
 
-def test_file_list_refused_without_role(no_role_client):
+def test_file_list_rejects_no_role(no_role_client):
     assert no_role_client.get("/logs/").status_code == 403
 
 
@@ -227,7 +227,7 @@ def test_api_upload_as_admin(admin_role_client, commcell, log_storage):
     assert body["log_files"][0]["matched_lines"] == 4
 
 
-def test_api_upload_refused_for_viewer(viewer_user, commcell, log_storage):
+def test_api_upload_rejects_viewer(viewer_user, commcell, log_storage):
     from django.test import Client
 
     token = Token.objects.create(user=viewer_user)
@@ -287,7 +287,7 @@ def test_api_matcher_invalid_regex(admin_role_client):
     assert "Pruned (AfId" in response.json()["pattern"][0]
 
 
-def test_api_matcher_create_and_viewer_refused(admin_role_client, viewer_client):
+def test_api_matcher_create_by_admin_only(admin_role_client, viewer_client):
     body = {
         "code": "custom.ddb_slow",
         "kind": "literal",
@@ -299,14 +299,14 @@ def test_api_matcher_create_and_viewer_refused(admin_role_client, viewer_client)
     created = admin_role_client.post(
         "/api/log-matchers/", body, content_type="application/json"
     )
-    refused = viewer_client.post(
+    rejected = viewer_client.post(
         "/api/log-matchers/",
         {**body, "code": "custom.other"},
         content_type="application/json",
     )
 
     assert created.status_code == 201
-    assert refused.status_code == 403
+    assert rejected.status_code == 403
 
 
 def test_api_built_in_matcher_not_deleted(admin_role_client):
