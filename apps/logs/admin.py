@@ -1,11 +1,16 @@
 """Admin pages: matchers and log folders are edited here; log files and events are read-only."""
 
+import logging
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from kombu.exceptions import KombuError
 
 from .models import LogEvent, LogFile, LogMatcher, LogSource, LogSourceFile
+
+logger = logging.getLogger(__name__)
 
 
 @admin.register(LogMatcher)
@@ -57,6 +62,33 @@ class LogSourceAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "commcell"]
     readonly_fields = ["last_scan_at", "last_scan_error"]
     inlines = [LogSourceFileInline]
+    actions = ["scan_now"]
+
+    @admin.action(description="Scan the selected folders now")
+    def scan_now(self, request: HttpRequest, queryset: QuerySet[LogSource]) -> None:
+        from .tasks import scan_log_source
+
+        sent = 0
+        for source in queryset:
+            try:
+                scan_log_source.delay(source.pk)
+            except (KombuError, OSError) as exc:
+                logger.exception("Log source %s: scan not sent to Celery", source.pk)
+                self.message_user(
+                    request,
+                    f'The scan of "{source}" could not be sent to the Celery broker '
+                    f"({exc}). Check CELERY_BROKER_URL and that the broker runs.",
+                    messages.ERROR,
+                )
+                continue
+            sent += 1
+        if sent:
+            self.message_user(
+                request,
+                f"{sent} folder scan{'s' if sent != 1 else ''} sent to the Celery "
+                "worker. The log files page shows what they read.",
+                messages.SUCCESS,
+            )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from . import ingest, scan
-from .models import LogFile
+from .models import LogFile, LogSource
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +40,13 @@ def scan_log_sources() -> int:
     """Scan every enabled log folder and return the number of log files read."""
     results = scan.scan_all_sources()
     return sum(result.log_files for result in results)
+
+
+@shared_task(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)
+def scan_log_source(source_id: int) -> int | None:
+    """Scan one log folder now and return the number of log files read."""
+    source = LogSource.objects.select_related("commcell").filter(pk=source_id).first()
+    if source is None:
+        logger.warning("Log source %s does not exist; its scan is dropped", source_id)
+        return None
+    return scan.scan_source(source).log_files

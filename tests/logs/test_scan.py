@@ -208,3 +208,25 @@ def test_source_path_must_be_readable(source, folder):
             source.full_clean()
     finally:
         folder.chmod(0o755)
+
+
+def test_scan_one_source_task(source, folder):
+    (folder / "CVMA.log").write_bytes(FIRST)
+
+    assert tasks.scan_log_source(source.pk) == 1
+    assert tasks.scan_log_source(source.pk + 1000) is None
+
+
+def test_admin_scan_action_sends_task(admin_role_user, client, source):
+    admin_role_user.is_staff = True
+    admin_role_user.save()
+    client.force_login(admin_role_user)
+
+    response = client.post(
+        "/admin/logs/logsource/",
+        {"action": "scan_now", "_selected_action": [source.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1 folder scan sent" in response.content.decode()
