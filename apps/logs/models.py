@@ -176,6 +176,27 @@ class LogSource(models.Model):
                     "user. Grant it read and execute permission."
                 }
             )
+        _check_allowed_root(path)
+
+
+def _check_allowed_root(path: str) -> None:
+    """Reject a folder outside CVANALYTICS_LOG_SOURCE_ROOTS when that setting is set."""
+    roots = getattr(settings, "CVANALYTICS_LOG_SOURCE_ROOTS", None)
+    if not roots:
+        return
+    real = os.path.realpath(path)
+    for root in roots:
+        real_root = os.path.realpath(root)
+        if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
+            return
+    allowed = ", ".join(str(root) for root in roots)
+    raise ValidationError(
+        {
+            "path": f'The folder "{path}" is outside the log folders this server '
+            f"allows ({allowed}). Choose a folder inside one of them, or add its "
+            "parent to CVANALYTICS_LOG_SOURCE_ROOTS."
+        }
+    )
 
 
 class LogSourceFile(models.Model):

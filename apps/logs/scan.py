@@ -16,6 +16,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,6 +52,15 @@ class _Found:
 def scan_source(source: LogSource, matchers: MatcherSet | None = None) -> ScanResult:
     """Ingest the new bytes of every regular file in the source's folder."""
     result = ScanResult(source.pk)
+    try:
+        # The folder may have gone, or the allowed roots changed, since it was saved.
+        source.clean()
+    except ValidationError as exc:
+        result.error = " ".join(exc.messages)
+        _finish(source, result)
+        logger.warning("Log source %s: not scanned: %s", source.pk, result.error)
+        return result
+
     try:
         found = _list_files(source.path)
     except OSError as exc:

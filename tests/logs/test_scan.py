@@ -155,7 +155,7 @@ def test_scan_missing_folder_recorded(source, folder):
     result = scan_source(source)
 
     source.refresh_from_db()
-    assert "Cannot read the folder" in result.error
+    assert "does not exist" in result.error
     assert source.last_scan_error == result.error
 
 
@@ -230,3 +230,41 @@ def test_admin_scan_action_sends_task(admin_role_user, client, source):
 
     assert response.status_code == 200
     assert "1 folder scan sent" in response.content.decode()
+
+
+def test_source_path_inside_allowed_root(source, folder, settings):
+    settings.CVANALYTICS_LOG_SOURCE_ROOTS = [str(folder.parent)]
+
+    source.full_clean()
+
+
+def test_source_path_outside_allowed_root(source, tmp_path, settings):
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    settings.CVANALYTICS_LOG_SOURCE_ROOTS = [str(allowed)]
+
+    with pytest.raises(ValidationError, match="outside the log folders"):
+        source.full_clean()
+
+
+def test_source_symlink_out_of_root_rejected(source, folder, tmp_path, settings):
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "link").symlink_to(folder)
+    settings.CVANALYTICS_LOG_SOURCE_ROOTS = [str(allowed)]
+    source.path = str(allowed / "link")
+
+    with pytest.raises(ValidationError, match="outside the log folders"):
+        source.full_clean()
+
+
+def test_scan_checks_allowed_root(source, folder, tmp_path, settings):
+    (folder / "CVMA.log").write_bytes(FIRST)
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    settings.CVANALYTICS_LOG_SOURCE_ROOTS = [str(allowed)]
+
+    result = scan_source(source)
+
+    assert "outside the log folders" in result.error
+    assert LogFile.objects.count() == 0

@@ -318,3 +318,16 @@ def test_api_built_in_matcher_not_deleted(admin_role_client):
 
     assert response.status_code == 400
     assert LogMatcher.objects.filter(pk=matcher.pk).exists()
+
+
+def test_event_list_one_file(viewer_client, events):
+    other = LogEventFactory(code="cvma.volume_deleted")
+
+    response = viewer_client.get(f"/logs/events/?log_file={other.log_file_id}")
+    text = response.content.decode()
+
+    assert [event.code for event in response.context["page_obj"]] == [
+        "cvma.volume_deleted"
+    ]
+    assert "Only events of" in text
+    assert str(other.log_file) in text
