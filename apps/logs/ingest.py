@@ -45,8 +45,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_UPLOAD_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_DECOMPRESSED_BYTES = 4 * 1024 * 1024 * 1024
-# Deflate cannot compress beyond about 1,030:1, and text logs reach about 20:1, so a
-# higher ratio points to a crafted file.
+# Deflate cannot compress beyond about 1,030:1. Text logs compress about 5 to 30
+# times (an estimate), so a ratio above 200 points to a crafted file.
 DEFAULT_MAX_RATIO = 200
 DEFAULT_MAX_MEMBERS = 1000
 DEFAULT_INLINE_PARSE_BYTES = 2 * 1024 * 1024
@@ -57,7 +57,7 @@ MAX_MESSAGE_CHARS = 4000
 
 
 class UploadRejected(ValueError):
-    """An uploaded file cannot be stored; the message says why and what to do."""
+    """An uploaded file cannot be stored. The message gives the reason and the fix."""
 
 
 def upload_max_bytes() -> int:
@@ -167,7 +167,12 @@ def _reject_duplicate(commcell: CommCell, sha256: str, name: str) -> None:
     )
     if earlier is None:
         return
-    who = earlier.uploaded_by.username if earlier.uploaded_by else "a folder scan"
+    if earlier.origin == LogFile.Origin.FOLDER:
+        who = "a folder scan"
+    elif earlier.uploaded_by is not None:
+        who = earlier.uploaded_by.username
+    else:
+        who = "a user since deleted"
     raise UploadRejected(
         f'"{name}" has the same content (SHA-256 {sha256[:12]}…) as "{earlier}", '
         f"stored on {earlier.uploaded_at:%Y-%m-%d %H:%M} UTC by {who} "

@@ -34,10 +34,11 @@ sample lines). Fields are separated by runs of whitespace, not fixed columns:
 - A physical line longer than MAX_LINE_BYTES is cut to that length, and the rest of it
   is skipped and counted.
 
-File names (Commvault "Default maximum number for log file versions"; older builds
-and helper scripts): `<Type>.log`, and rolled-over versions `<Type>_<n>.log`,
-`<Type>.log.<n>` and `<Type>_YYYY_MM_DD_HH_MM_SS.log`, any of them possibly ending in
-`.gz` or `.bz2`. The rollover timestamp in a name is used as the file date.
+File names follow Commvault's "Default maximum number for log file versions" page
+and the names older builds and helper scripts use. A log is `<Type>.log`, and its
+rolled-over versions are `<Type>_<n>.log`, `<Type>.log.<n>` and
+`<Type>_YYYY_MM_DD_HH_MM_SS.log`. Any of them may end in `.gz` or `.bz2`. The
+rollover timestamp in a name is used as the file date.
 """
 
 from __future__ import annotations
