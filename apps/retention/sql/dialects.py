@@ -18,6 +18,8 @@ class Dialect:
     from_ms: str
     # Statement run before a large analysis, or "".
     session_setup: str
+    # Clause that stops the planner from merging a subquery into its parent.
+    fence: str
 
 
 POSTGRESQL = Dialect(
@@ -28,6 +30,7 @@ POSTGRESQL = Dialect(
     # spills to temporary files; 64 MB keeps one million jobs in memory, and
     # SET LOCAL ends with the transaction.
     session_setup="SET LOCAL work_mem = '64MB'",
+    fence="OFFSET 0",
 )
 
 # Django stores aware datetimes in SQLite as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff".
@@ -37,6 +40,7 @@ SQLITE = Dialect(
     to_ms="CAST(round((julianday({0}) - 2440587.5) * 86400000.0) AS INTEGER)",
     from_ms="strftime('%%Y-%%m-%%d %%H:%%M:%%f', {0} / 1000.0, 'unixepoch')",
     session_setup="",
+    fence="",
 )
 
 

@@ -82,52 +82,57 @@ def _rule_cte() -> str:
     )"""
 
 
-def _jobs_cte(dialect: Dialect, scope: str, *, names: bool) -> str:
+def _jobs_cte(dialect: Dialect, scope: str) -> str:
+    # The inner query projects each job to a few integers before the window sorts
+    # them: the sort then holds about 70 bytes per job instead of every column.
     start_ms = dialect.to_ms.format("j.start_time")
-    name_columns = "j.client_name, j.subclient_name," if names else ""
     return f"""
     jobs AS (
-        SELECT
-            j.id,
-            j.job_id,
-            j.commcell_id,
-            j.storage_policy_id,
-            COALESCE(j.client_id, 0) AS client_key,
-            COALESCE(j.subclient_cv_id, -1) AS subclient_key,
-            {name_columns}
-            {start_ms} AS start_ms,
-            r.days,
-            CASE WHEN j.is_aged THEN 1 ELSE 0 END AS is_aged,
-            CASE WHEN j.outcome = 'running' THEN 1 ELSE 0 END AS is_running,
-            CASE WHEN {QUALIFYING} THEN 1 ELSE 0 END AS is_full,
-            CASE WHEN j.level IN {FULL_LEVELS} AND NOT ({QUALIFYING})
-                THEN 1 ELSE 0 END AS is_failed_full,
-            SUM(CASE WHEN {QUALIFYING} THEN 1 ELSE 0 END) OVER (
-                PARTITION BY j.commcell_id, j.storage_policy_id, j.client_id,
-                    j.subclient_cv_id
-                ORDER BY j.start_time, j.job_id
-                ROWS UNBOUNDED PRECEDING
-            ) AS cycle_no
-        FROM commcell_job j
-        LEFT JOIN rule r ON r.storage_policy_id = j.storage_policy_id
-        WHERE j.storage_policy_id IS NOT NULL
-            AND j.start_time <= %(now)s
-            {scope}
+        SELECT w.*, r.days
+        FROM (
+            SELECT
+                k.*,
+                SUM(k.is_full) OVER (
+                    PARTITION BY k.commcell_id, k.storage_policy_id, k.client_id,
+                        k.subclient_cv_id
+                    ORDER BY k.start_time, k.job_id
+                    ROWS UNBOUNDED PRECEDING
+                ) AS cycle_no
+            FROM (
+                SELECT
+                    j.id,
+                    j.job_id,
+                    j.commcell_id,
+                    j.storage_policy_id,
+                    j.client_id,
+                    j.subclient_cv_id,
+                    j.start_time,
+                    COALESCE(j.client_id, 0) AS client_key,
+                    COALESCE(j.subclient_cv_id, -1) AS subclient_key,
+                    {start_ms} AS start_ms,
+                    CASE WHEN j.is_aged THEN 1 ELSE 0 END AS is_aged,
+                    CASE WHEN j.outcome = 'running' THEN 1 ELSE 0 END AS is_running,
+                    CASE WHEN {QUALIFYING} THEN 1 ELSE 0 END AS is_full,
+                    CASE WHEN j.level IN {FULL_LEVELS} AND NOT ({QUALIFYING})
+                        THEN 1 ELSE 0 END AS is_failed_full
+                FROM commcell_job j
+                WHERE j.storage_policy_id IS NOT NULL
+                    AND j.start_time <= %(now)s
+                    {scope}
+                {dialect.fence}
+            ) k
+        ) w
+        LEFT JOIN rule r ON r.storage_policy_id = w.storage_policy_id
     )"""
 
 
-def _cycle_ctes(*, names: bool) -> str:
-    name_columns = (
-        "MAX(client_name) AS client_name, MAX(subclient_name) AS subclient_name,"
-        if names
-        else ""
-    )
+def _cycle_ctes() -> str:
     return f"""
     cycles AS (
         SELECT
             {CHAIN},
             cycle_no,
-            {name_columns}
+            MAX(id) AS newest_id,
             MIN(CASE WHEN is_full = 1 THEN start_ms END) AS full_ms,
             MIN(start_ms) AS first_ms,
             MAX(start_ms) AS last_ms,
@@ -197,8 +202,8 @@ def chain_select(dialect: Dialect, scope: str) -> str:
     ms = dialect.from_ms
     return f"""
     WITH {_rule_cte()},
-    {_jobs_cte(dialect, scope, names=True)},
-    {_cycle_ctes(names=True)},
+    {_jobs_cte(dialect, scope)},
+    {_cycle_ctes()},
     ranked AS (
         SELECT
             dated.*,
@@ -212,8 +217,7 @@ def chain_select(dialect: Dialect, scope: str) -> str:
     chain AS (
         SELECT
             {CHAIN},
-            MAX(client_name) AS client_name,
-            MAX(subclient_name) AS subclient_name,
+            MAX(newest_id) AS newest_id,
             MAX(copy_id) AS copy_id,
             MAX(rule_id) AS rule_id,
             MAX(days) AS days,
@@ -245,12 +249,12 @@ def chain_select(dialect: Dialect, scope: str) -> str:
         GROUP BY {CHAIN}
     )
     SELECT
-        commcell_id,
-        storage_policy_id,
+        chain.commcell_id,
+        chain.storage_policy_id,
         NULLIF(client_key, 0),
         NULLIF(subclient_key, -1),
-        COALESCE(client_name, ''),
-        COALESCE(subclient_name, ''),
+        newest.client_name,
+        newest.subclient_name,
         copy_id,
         rule_id,
         job_count,
@@ -273,7 +277,8 @@ def chain_select(dialect: Dialect, scope: str) -> str:
         aged_count,
         job_count - eligible_count - aged_count,
         %(now)s
-    FROM chain"""
+    FROM chain
+    JOIN commcell_job newest ON newest.id = chain.newest_id"""
 
 
 CHAIN_COLUMNS = (
@@ -429,8 +434,8 @@ def job_select(dialect: Dialect, scope: str) -> str:
     days_only_run = aging_run(f"j.start_ms + d.days * {DAY}")
     return f"""
     WITH {_rule_cte()},
-    {_jobs_cte(dialect, scope, names=False)},
-    {_cycle_ctes(names=False)}
+    {_jobs_cte(dialect, scope)},
+    {_cycle_ctes()}
     SELECT
         j.id,
         j.job_id,
