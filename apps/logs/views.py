@@ -86,17 +86,29 @@ def _in_zone(value, zone_name: str):
     return value.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
 
 
-class LogFileListView(ViewerRequiredMixin, View):
+class LogFileListView(HtmxLoginMixin, ViewerRequiredMixin, View):
+    """List log files with their counts; htmx polls the table while files parse."""
+
     def get(self, request: HttpRequest) -> HttpResponse:
         files = LogFile.objects.select_related("commcell", "uploaded_by")
         paginator = Paginator(files, PAGE_SIZE)
-        page_obj = paginator.get_page(request.GET.get("page"))
-        unknown = LogFile.objects.filter(log_type_known=False).count()
-        return render(
-            request,
-            "logs/file_list.html",
-            {"page_obj": page_obj, "unknown_type_files": unknown},
-        )
+        context = {
+            "page_obj": paginator.get_page(request.GET.get("page")),
+            "unknown_type_files": files.filter(log_type_known=False).count(),
+            "parsing": files.filter(
+                status__in=[LogFile.Status.QUEUED, LogFile.Status.PARSING]
+            ).count(),
+        }
+        if _wants_fragment(request):
+            return render(request, "logs/partials/files.html", context)
+        return render(request, "logs/file_list.html", context)
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return not htmx.boosted and not htmx.history_restore_request
 
 
 class LogEventListView(HtmxLoginMixin, ViewerRequiredMixin, View):
@@ -120,8 +132,7 @@ class LogEventListView(HtmxLoginMixin, ViewerRequiredMixin, View):
             "filter_errors": _filter_errors(filterset),
             "page_obj": paginator.get_page(request.GET.get("page")),
         }
-        htmx = getattr(request, "htmx", None)
-        if htmx and not htmx.boosted and not htmx.history_restore_request:
+        if _wants_fragment(request):
             return render(request, self.fragment_template, context)
         return render(request, self.page_template, context)
 

@@ -331,3 +331,23 @@ def test_event_list_one_file(viewer_client, events):
     ]
     assert "Only events of" in text
     assert str(other.log_file) in text
+
+
+def test_file_list_polls_while_parsing(viewer_client):
+    LogFileFactory(status="parsing", size=1000, bytes_read=250)
+
+    page = viewer_client.get("/logs/")
+    fragment = viewer_client.get("/logs/", HTTP_HX_REQUEST="true")
+
+    assert 'id="log-file-poll"' in page.content.decode()
+    assert "Parsing (25%)" in page.content.decode()
+    assert "<h1" not in fragment.content.decode()
+    assert 'id="log-file-poll"' in fragment.content.decode()
+
+
+def test_file_list_stops_polling_when_parsed(viewer_client):
+    LogFileFactory(status="parsed")
+
+    response = viewer_client.get("/logs/", HTTP_HX_REQUEST="true")
+
+    assert 'id="log-file-poll"' not in response.content.decode()
