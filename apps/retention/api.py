@@ -1,20 +1,34 @@
-"""Read API of retention rules and of the severity summary behind the dashboard."""
+"""Read API of retention rules, the dashboard summary, measured cadences, the cycle
+and backup success analyzers, one job's retention and a plan's retention detail."""
 
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .filters import RetentionRuleFilterSet
-from .models import RetentionRule
+from apps.commcell.models import Job, Plan
+
+from .analysis import delay_percent
+from .backup_success import success_rows
+from .filters import CYCLE_SORTS, CycleAnalyzerFilterSet, RetentionRuleFilterSet
+from .job_retention import job_retention
+from .models import ChainCadence, CopyRetentionSummary, RetentionRule
+from .plan_detail import (
+    plan_clients,
+    plan_copies,
+    plan_findings,
+    plan_pools,
+    waiting_jobs,
+)
 from .severity import Severity
-from .summary import rules_for_display, summarize
+from .summary import copy_summaries, cycle_row, rules_for_display, summarize
 
 
 class NamedObjectSerializer(serializers.Serializer):
@@ -127,3 +141,280 @@ class RetentionSummaryView(GenericAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rules = self.filter_queryset(self.get_queryset())
         return Response(self.get_serializer(summarize(rules)).data)
+
+
+class CopyRetentionSummarySerializer(serializers.ModelSerializer):
+    commcell = NamedObjectSerializer(read_only=True)
+    plan = NamedObjectSerializer(read_only=True, allow_null=True)
+    storage_policy = NamedObjectSerializer(read_only=True)
+    copy = NamedObjectSerializer(read_only=True)
+    delay_percent = serializers.SerializerMethodField(
+        help_text="Effective retention over the days, in percent of the days."
+    )
+
+    class Meta:
+        model = CopyRetentionSummary
+        exclude = ["retention_rule"]
+
+    def get_delay_percent(self, summary: CopyRetentionSummary) -> float | None:
+        return _round(
+            delay_percent(summary.retention_days, summary.effective_retention_days)
+        )
+
+
+class ChainCadenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChainCadence
+        fields = "__all__"
+
+
+class CycleRowSerializer(serializers.Serializer):
+    summary = CopyRetentionSummarySerializer()
+    delay_percent = serializers.FloatField(allow_null=True)
+    flagged = serializers.BooleanField(
+        help_text="Effective retention more than 30% over the days."
+    )
+    recommendation = serializers.CharField()
+
+
+class SuccessRowSerializer(serializers.Serializer):
+    plan_id = serializers.IntegerField(allow_null=True)
+    plan_name = serializers.CharField()
+    client_id = serializers.IntegerField(allow_null=True)
+    client_name = serializers.CharField()
+    fulls = serializers.IntegerField(help_text="Fulls and synthetic fulls in 30 days.")
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField(help_text="Failed, killed and other outcomes.")
+    running = serializers.IntegerField()
+    success_percent = serializers.FloatField(allow_null=True)
+    flagged = serializers.BooleanField(help_text="Success rate under 95%.")
+    blocked_cycles = serializers.SerializerMethodField(
+        help_text="Open cycles of this client on the plan's policy that failed fulls "
+        "extend."
+    )
+
+    def get_blocked_cycles(self, row: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "chain_id": chain.pk,
+                "subclient_name": chain.subclient_name,
+                "open_cycle_age_days": _round(chain.open_cycle_age_days),
+                "failed_fulls_since_last_full": chain.failed_fulls_since_last_full,
+                "last_full_start": chain.last_full_start,
+            }
+            for chain in row.chains
+        ]
+
+
+class VerdictSerializer(serializers.Serializer):
+    job_id = serializers.IntegerField()
+    cycle_index = serializers.IntegerField()
+    retain_until = serializers.DateTimeField(allow_null=True)
+    rule_retain_until = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+    sentence = serializers.CharField()
+
+
+class JobRetentionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="job.pk")
+    job_id = serializers.IntegerField(source="job.job_id")
+    copy_id = serializers.IntegerField(source="rule.copy_id", allow_null=True)
+    verdict = VerdictSerializer(allow_null=True)
+    reason_label = serializers.CharField()
+    missing_rule_reason = serializers.CharField()
+    chain_job_count = serializers.IntegerField()
+    cycle_count = serializers.IntegerField(source="result.cycle_count", allow_null=True)
+    notes = serializers.SerializerMethodField()
+    reported_retain_until = serializers.SerializerMethodField(
+        help_text="The CommServe's own retain-until; not collected yet, so null."
+    )
+
+    def get_notes(self, retention: Any) -> list[str]:
+        if retention.result is None:
+            return []
+        return [
+            f"{note.subject} ({note.value}): {note.message}"
+            for note in retention.result.notes
+        ]
+
+    def get_reported_retain_until(self, retention: Any) -> None:
+        return None
+
+
+class PlanCopySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    copy_precedence = serializers.IntegerField(allow_null=True)
+    storage_pool_name = serializers.CharField()
+    worm = serializers.BooleanField()
+    retention_days = serializers.IntegerField(
+        source="retention_rule.retention_days", default=None
+    )
+    retention_cycles = serializers.IntegerField(
+        source="retention_rule.retention_cycles", default=None
+    )
+    effective_retention_days = serializers.FloatField(
+        source="retention_summary.effective_retention_days", default=None
+    )
+
+
+class WaitingJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="eligibility.id")
+    job_id = serializers.IntegerField(source="eligibility.job_id")
+    start_time = serializers.DateTimeField(source="eligibility.start_time")
+    retain_until = serializers.DateTimeField(
+        source="eligibility.retain_until", allow_null=True
+    )
+    reason = serializers.CharField(source="eligibility.reason")
+
+
+class PlanRetentionSerializer(serializers.Serializer):
+    plan = NamedObjectSerializer()
+    clients = serializers.ListField(child=serializers.DictField())
+    copies = PlanCopySerializer(many=True)
+    pools = serializers.ListField(child=serializers.DictField())
+    open_findings = serializers.ListField(child=serializers.DictField())
+    waiting_total = serializers.IntegerField()
+    waiting_page = serializers.IntegerField()
+    waiting_jobs = WaitingJobSerializer(many=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the measured retention of primary copies"),
+)
+class CopyRetentionSummaryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = CopyRetentionSummarySerializer
+    filterset_class = CycleAnalyzerFilterSet
+    filter_backends = [DjangoFilterBackend]
+
+    def get_queryset(self) -> QuerySet[CopyRetentionSummary]:
+        return copy_summaries().order_by(*CYCLE_SORTS["delay"], "pk")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the measured cadence of backup chains"),
+)
+class ChainCadenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ChainCadenceSerializer
+    filterset_fields = ["commcell", "storage_policy", "client", "open_cycle_flagged"]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["open_cycle_age_days", "effective_retention_days"]
+
+    def get_queryset(self) -> QuerySet[ChainCadence]:
+        return ChainCadence.objects.order_by("pk")
+
+
+class CycleAnalyzerView(GenericAPIView):
+    """Rows of the cycle completion analyzer, after the filters."""
+
+    filterset_class = CycleAnalyzerFilterSet
+    filter_backends = [DjangoFilterBackend]
+    serializer_class = CycleRowSerializer
+
+    def get_queryset(self) -> QuerySet[CopyRetentionSummary]:
+        return copy_summaries().order_by(*CYCLE_SORTS["delay"], "pk")
+
+    @extend_schema(summary="List cycle analyzer rows", filters=True)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        summaries = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(summaries)
+        rows = [cycle_row(summary) for summary in page]
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+
+class BackupSuccessQuerySerializer(serializers.Serializer):
+    commcell = serializers.IntegerField(required=False, min_value=1)
+    plan_name = serializers.CharField(required=False, max_length=300)
+    flagged = serializers.BooleanField(required=False, default=False)
+
+
+class BackupSuccessView(GenericAPIView):
+    """Rows of the backup job success analyzer: fulls of 30 days per plan and client."""
+
+    serializer_class = SuccessRowSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        summary="List full backup success per plan and client",
+        parameters=[BackupSuccessQuerySerializer],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        query = BackupSuccessQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        commcell = query.validated_data.get("commcell")
+        rows = success_rows(
+            timezone.now(),
+            commcell_ids=[commcell] if commcell else None,
+            plan_name=query.validated_data.get("plan_name", ""),
+            flagged_only=query.validated_data["flagged"],
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class JobRetentionView(GenericAPIView):
+    """Retain-until and reason of one job, from the engine run on its chain."""
+
+    serializer_class = JobRetentionSerializer
+    queryset = Job.objects.all()
+    filter_backends: list = []
+
+    @extend_schema(summary="Read the retention of one job")
+    def get(self, request: Request, pk: int) -> Response:
+        job = self.get_object()
+        return Response(self.get_serializer(job_retention(job, timezone.now())).data)
+
+
+class PlanPageQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(required=False, default=1, min_value=1)
+
+
+class PlanRetentionView(GenericAPIView):
+    """A plan's clients, copies, pools, open findings and one page of waiting jobs."""
+
+    serializer_class = PlanRetentionSerializer
+    queryset = Plan.objects.select_related("storage_policy")
+    filter_backends: list = []
+
+    @extend_schema(
+        summary="Read a plan's retention detail",
+        parameters=[PlanPageQuerySerializer],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        query = PlanPageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        plan = self.get_object()
+
+        copies = list(plan_copies(plan))
+        clients = plan_clients(plan)
+        client_ids = [row["client_id"] for row in clients if row["client_id"]]
+        findings = plan_findings(plan, copies, client_ids).values(
+            "id", "code", "severity", "subject_type", "subject_id", "title"
+        )[:FINDING_LIMIT]
+        pools = [
+            {
+                "name": item["name"],
+                "pool_id": item["pool"].pk if item["pool"] else None,
+                "copies": item["copies"],
+            }
+            for item in plan_pools(plan, copies)
+        ]
+        waiting = waiting_jobs(plan, timezone.now(), query.validated_data["page"])
+        data = {
+            "plan": plan,
+            "clients": clients,
+            "copies": copies,
+            "pools": pools,
+            "open_findings": list(findings),
+            "waiting_total": waiting.total,
+            "waiting_page": waiting.number,
+            "waiting_jobs": waiting.rows,
+        }
+        return Response(self.get_serializer(data).data)
+
+
+FINDING_LIMIT = 100
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

@@ -12,3 +12,8 @@ class RetentionConfig(AppConfig):
         from .analyzers import ANALYZER_NAME, analyze_retention_rules
 
         register_analyzer(ANALYZER_NAME, analyze_retention_rules)
+
+        from .analysis import ANALYZER_NAME as CYCLES_ANALYZER
+        from .analysis import analyze_cycles
+
+        register_analyzer(CYCLES_ANALYZER, analyze_cycles)

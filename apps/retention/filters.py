@@ -2,13 +2,14 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from apps.commcell.models import CommCell, Plan
 
 from .classification import INFINITE_DAYS
-from .models import RetentionRule
+from .models import CopyRetentionSummary, RetentionRule
 from .severity import Severity
+from .summary import DELAY_FLAG_RATIO, delayed
 
 SELECT = {"class": "form-select form-select-sm"}
 NUMBER = {"class": "form-control form-control-sm", "inputmode": "numeric"}
@@ -153,3 +154,139 @@ class RetentionRuleFilterSet(django_filters.FilterSet):
     def has_active_filters(self) -> bool:
         """True when the request set at least one filter to a value."""
         return any(self.data.get(name) not in (None, "") for name in self.filters)
+
+
+COPY_SORTS = {
+    "plan": (F("plan__name").asc(nulls_last=True), "storage_policy__name"),
+    "days": ("retention_days", "storage_policy__name"),
+    "effective": (F("effective_days").desc(nulls_last=True), "storage_policy__name"),
+    "delay": (F("delay_days").desc(nulls_last=True), "storage_policy__name"),
+    "interval": (F("interval_days").desc(nulls_last=True), "storage_policy__name"),
+}
+
+CYCLE_SORTS = {
+    "delay": (F("delay_ratio").desc(nulls_last=True), "storage_policy__name"),
+    "plan": (F("plan__name").asc(nulls_last=True), "storage_policy__name"),
+    "days": ("retention_days", "storage_policy__name"),
+    "interval": (
+        F("median_full_interval_days").desc(nulls_last=True),
+        "storage_policy__name",
+    ),
+    "open": (
+        F("max_open_cycle_age_days").desc(nulls_last=True),
+        "storage_policy__name",
+    ),
+}
+
+
+def _sort_filter(sorts: dict, default: str) -> django_filters.ChoiceFilter:
+    return django_filters.ChoiceFilter(
+        method="filter_sort",
+        label="Sort by",
+        choices=[(key, key.capitalize()) for key in sorts],
+        empty_label=f"{default.capitalize()} (default)",
+        widget=forms.Select(attrs=SELECT),
+    )
+
+
+class CopyRetentionFilterSet(django_filters.FilterSet):
+    """Filters and sorting of the effective retention page (rules with summaries)."""
+
+    commcell = django_filters.ModelChoiceFilter(
+        queryset=CommCell.objects.only("id", "name").order_by("name"),
+        label="CommCell",
+        empty_label="All CommCells",
+        widget=forms.Select(attrs=SELECT),
+    )
+    plan_name = django_filters.CharFilter(
+        field_name="plan__name",
+        lookup_expr="icontains",
+        label="Plan name contains",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    delayed = django_filters.BooleanFilter(
+        method="filter_delayed",
+        label="Only delayed over 30%",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    sort = _sort_filter(COPY_SORTS, "plan")
+
+    class Meta:
+        model = RetentionRule
+        fields: list[str] = []
+
+    def filter_delayed(
+        self, queryset: QuerySet[RetentionRule], name: str, value: bool
+    ) -> QuerySet[RetentionRule]:
+        if not value:
+            return queryset
+        return queryset.filter(
+            data_aging_enabled=True,
+            retention_days__gt=0,
+            effective_days__gt=F("retention_days") * DELAY_FLAG_RATIO,
+        )
+
+    def filter_sort(
+        self, queryset: QuerySet[RetentionRule], name: str, value: str
+    ) -> QuerySet[RetentionRule]:
+        return queryset.order_by(*COPY_SORTS[value], "pk")
+
+
+class CycleAnalyzerFilterSet(django_filters.FilterSet):
+    """Filters and sorting of the cycle completion analyzer (primary copy summaries)."""
+
+    commcell = django_filters.ModelChoiceFilter(
+        queryset=CommCell.objects.only("id", "name").order_by("name"),
+        label="CommCell",
+        empty_label="All CommCells",
+        widget=forms.Select(attrs=SELECT),
+    )
+    plan_name = django_filters.CharFilter(
+        field_name="plan__name",
+        lookup_expr="icontains",
+        label="Plan name contains",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    flagged = django_filters.BooleanFilter(
+        method="filter_flagged",
+        label="Only flagged (over 30%)",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    sort = _sort_filter(CYCLE_SORTS, "delay")
+
+    class Meta:
+        model = CopyRetentionSummary
+        fields: list[str] = []
+
+    def filter_flagged(
+        self, queryset: QuerySet[CopyRetentionSummary], name: str, value: bool
+    ) -> QuerySet[CopyRetentionSummary]:
+        return delayed(queryset) if value else queryset
+
+    def filter_sort(
+        self, queryset: QuerySet[CopyRetentionSummary], name: str, value: str
+    ) -> QuerySet[CopyRetentionSummary]:
+        return queryset.order_by(*CYCLE_SORTS[value], "pk")
+
+
+class BackupSuccessForm(forms.Form):
+    """Filters of the backup job success analyzer, which reads an aggregate."""
+
+    commcell = forms.ModelChoiceField(
+        queryset=CommCell.objects.only("id", "name").order_by("name"),
+        required=False,
+        label="CommCell",
+        empty_label="All CommCells",
+        widget=forms.Select(attrs=SELECT),
+    )
+    plan_name = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Plan name contains",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    flagged = forms.BooleanField(
+        required=False,
+        label="Only under 95% success",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

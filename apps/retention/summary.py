@@ -5,9 +5,11 @@ Both aggregates run in SQL, so the summary costs two queries at any number of ru
 
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, FloatField, Q, QuerySet, When
+from django.db.models.functions import Cast
 
-from .models import RetentionRule
+from .analysis import DELAY_FLAG_PERCENT, cycle_recommendation, delay_percent
+from .models import ChainCadence, CopyRetentionSummary, RetentionRule
 from .severity import SEVERITY_RANK, Severity
 
 TOP_PLANS = 20
@@ -100,3 +102,86 @@ def top_plans(rules: QuerySet[RetentionRule], limit: int = TOP_PLANS) -> list[di
         }
         for row in rows
     ]
+
+
+# The cycle analyzer, effective retention and backup success pages read the rows
+# that the nightly analysis (``apps.retention.analysis``) stored.
+
+DELAY_FLAG_RATIO = 1 + DELAY_FLAG_PERCENT / 100
+
+
+def copy_rules() -> QuerySet[RetentionRule]:
+    """Return the rules of current copies with each copy's stored cadence summary."""
+    return (
+        RetentionRule.objects.filter(copy__removed_at__isnull=True)
+        .select_related(
+            "commcell", "plan", "storage_policy", "copy", "copy__retention_summary"
+        )
+        .annotate(
+            effective_days=F("copy__retention_summary__effective_retention_days"),
+            delay_days=F("copy__retention_summary__retention_delay_days"),
+            interval_days=F("copy__retention_summary__median_full_interval_days"),
+        )
+    )
+
+
+def copy_summaries() -> QuerySet[CopyRetentionSummary]:
+    """Return the stored summaries of primary copies, each with its rule and plan."""
+    return CopyRetentionSummary.objects.select_related(
+        "commcell", "plan", "storage_policy", "copy", "retention_rule"
+    ).annotate(
+        delay_ratio=Case(
+            When(
+                retention_days__gt=0,
+                then=F("effective_retention_days")
+                / Cast("retention_days", FloatField()),
+            ),
+            default=None,
+            output_field=FloatField(),
+        )
+    )
+
+
+def delayed(
+    summaries: QuerySet[CopyRetentionSummary],
+) -> QuerySet[CopyRetentionSummary]:
+    """Keep the summaries whose effective retention is over 30% above their days."""
+    return summaries.filter(data_aging_enabled=True, delay_ratio__gt=DELAY_FLAG_RATIO)
+
+
+def open_chains() -> QuerySet[ChainCadence]:
+    """Return the chains whose open cycle is older than twice the retention days."""
+    return (
+        ChainCadence.objects.filter(open_cycle_flagged=True)
+        .select_related("commcell", "storage_policy", "retention_rule", "copy")
+        .order_by("-open_cycle_age_days", "pk")
+    )
+
+
+def cycle_row(summary: CopyRetentionSummary) -> dict[str, Any]:
+    """Describe one primary copy on the cycle analyzer: values, delta and advice."""
+    percent = delay_percent(summary.retention_days, summary.effective_retention_days)
+    flagged = (
+        summary.data_aging_enabled
+        and percent is not None
+        and percent > DELAY_FLAG_PERCENT
+    )
+    recommendation = ""
+    if flagged:
+        recommendation = cycle_recommendation(
+            summary.retention_days or 0,
+            summary.retention_cycles or 0,
+            summary.median_full_interval_days,
+        )
+        if summary.chains_with_failed_fulls:
+            recommendation += (
+                f" {summary.chains_with_failed_fulls} chains have failed fulls: "
+                "fix those first, because a cycle change does not close a cycle "
+                "whose fulls fail."
+            )
+    return {
+        "summary": summary,
+        "delay_percent": percent,
+        "flagged": flagged,
+        "recommendation": recommendation,
+    }

@@ -1,19 +1,59 @@
-"""The retention dashboard: severity counts, two charts and a filterable rule table."""
+"""Retention pages: the rule dashboard, effective retention, the cycle and backup
+success analyzers, the job retention page and the plan page.
+
+The analyzer pages read the rows that the nightly analysis stored; only the backup
+success counts are aggregated per request, in one SQL query.
+"""
 
 import logging
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
+from apps.commcell.models import Job, Plan
 from apps.core.permissions import ViewerRequiredMixin
 
-from .filters import RetentionRuleFilterSet
-from .models import RetentionRule
-from .summary import rules_for_display, summarize
+from . import sql
+from .analysis import (
+    DELAY_FLAG_PERCENT,
+    FULL_SUCCESS_TARGET_PERCENT,
+    SUCCESS_WINDOW_DAYS,
+    delay_percent,
+    estimate_sentence,
+    open_cycle_sentence,
+)
+from .backup_success import blocked_plans, success_rows
+from .filters import (
+    COPY_SORTS,
+    CYCLE_SORTS,
+    BackupSuccessForm,
+    CopyRetentionFilterSet,
+    CycleAnalyzerFilterSet,
+    RetentionRuleFilterSet,
+)
+from .job_retention import job_retention
+from .models import CopyRetentionSummary, RetentionRule
+from .plan_detail import (
+    plan_clients,
+    plan_copies,
+    plan_findings,
+    plan_pools,
+    waiting_jobs,
+)
+from .summary import (
+    copy_rules,
+    copy_summaries,
+    cycle_row,
+    open_chains,
+    rules_for_display,
+    summarize,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,5 +142,201 @@ def _filter_errors(filterset: RetentionRuleFilterSet) -> list[str]:
         values = filterset.data.getlist(name) if name in form.fields else []
         submitted = ", ".join(values)
         prefix = f'{label} "{submitted}"' if submitted else label
+        messages.extend(f"{prefix}: {error}" for error in errors)
+    return messages
+
+
+class FilteredPageMixin(ViewerRequiredMixin):
+    """A page whose filter form swaps only its results region on htmx requests."""
+
+    page_template = ""
+    fragment_template = ""
+
+    def respond(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        template = (
+            self.fragment_template if _wants_fragment(request) else self.page_template
+        )
+        return render(request, template, context)
+
+    def handle_no_permission(self) -> HttpResponse:
+        response = super().handle_no_permission()
+        if getattr(self.request, "htmx", False) and isinstance(
+            response, HttpResponseRedirect
+        ):
+            return HttpResponseClientRedirect(response.url)
+        return response
+
+
+class CopyRetentionListView(FilteredPageMixin, View):
+    """Configured retention, measured cadence and effective retention of each copy."""
+
+    page_template = "retention/copy_list.html"
+    fragment_template = "retention/partials/copy_results.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        queryset = copy_rules().order_by(*COPY_SORTS["plan"], "pk")
+        filterset = CopyRetentionFilterSet(request.GET, queryset=queryset)
+        valid = filterset.is_valid()
+        rules = filterset.qs if valid else RetentionRule.objects.none()
+
+        page_obj = Paginator(rules, PAGE_SIZE).get_page(request.GET.get("page"))
+        context = {
+            "form": filterset.form,
+            "filter_errors": _filter_errors(filterset),
+            "page_obj": page_obj,
+            "rows": [copy_row(rule) for rule in page_obj],
+            "aging_time": sql.DEFAULT_AGING_TIME,
+            "cycles_when_unknown": sql.CYCLES_WHEN_UNKNOWN,
+            "computed_at": _computed_at(),
+        }
+        return self.respond(request, context)
+
+
+class CycleAnalyzerView(FilteredPageMixin, View):
+    """Cycle completion analyzer: effective retention per plan copy and open cycles."""
+
+    page_template = "retention/cycle_analyzer.html"
+    fragment_template = "retention/partials/cycle_results.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        queryset = copy_summaries().order_by(*CYCLE_SORTS["delay"], "pk")
+        filterset = CycleAnalyzerFilterSet(request.GET, queryset=queryset)
+        valid = filterset.is_valid()
+        summaries = filterset.qs if valid else CopyRetentionSummary.objects.none()
+
+        page_obj = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
+        chains = open_chains()
+        if valid and filterset.form.cleaned_data.get("commcell"):
+            chains = chains.filter(commcell=filterset.form.cleaned_data["commcell"])
+        if valid and filterset.form.cleaned_data.get("plan_name"):
+            chains = chains.filter(
+                storage_policy__plans__name__icontains=filterset.form.cleaned_data[
+                    "plan_name"
+                ]
+            ).distinct()
+        context = {
+            "form": filterset.form,
+            "filter_errors": _filter_errors(filterset),
+            "page_obj": page_obj,
+            "rows": [cycle_row(summary) for summary in page_obj],
+            "open_chains": [
+                {"chain": chain, "sentence": open_cycle_sentence(chain)}
+                for chain in chains[:OPEN_CHAIN_LIMIT]
+            ],
+            "open_chain_limit": OPEN_CHAIN_LIMIT,
+            "flag_percent": DELAY_FLAG_PERCENT,
+            "computed_at": _computed_at(),
+        }
+        return self.respond(request, context)
+
+
+class BackupSuccessView(FilteredPageMixin, View):
+    """Backup job success analyzer: failed fulls in 30 days per plan and client."""
+
+    page_template = "retention/backup_success.html"
+    fragment_template = "retention/partials/success_results.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = BackupSuccessForm(request.GET)
+        rows: list = []
+        if form.is_valid():
+            commcell = form.cleaned_data["commcell"]
+            rows = success_rows(
+                timezone.now(),
+                commcell_ids=[commcell.pk] if commcell else None,
+                plan_name=form.cleaned_data["plan_name"],
+                flagged_only=form.cleaned_data["flagged"],
+            )
+        page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        context = {
+            "form": form,
+            "filter_errors": _form_errors(form),
+            "page_obj": page_obj,
+            "blocked_plans": blocked_plans(rows),
+            "target_percent": FULL_SUCCESS_TARGET_PERCENT,
+            "window_days": SUCCESS_WINDOW_DAYS,
+            "computed_at": _computed_at(),
+        }
+        return self.respond(request, context)
+
+
+class JobRetentionView(ViewerRequiredMixin, View):
+    """One job, the cycles of its chain around it, its retain-until and the reason."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = get_object_or_404(
+            Job.objects.select_related("commcell", "plan", "storage_policy", "client"),
+            pk=pk,
+        )
+        context = {
+            "job": job,
+            "retention": job_retention(job, timezone.now()),
+            "aging_time": sql.DEFAULT_AGING_TIME,
+            "cycles_when_unknown": sql.CYCLES_WHEN_UNKNOWN,
+        }
+        return render(request, "retention/job_detail.html", context)
+
+
+class PlanDetailView(ViewerRequiredMixin, View):
+    """A plan's clients, copies, pools, rules, open findings and jobs waiting to age."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        plan = get_object_or_404(
+            Plan.objects.select_related("commcell", "storage_policy"), pk=pk
+        )
+        try:
+            page = int(request.GET.get("page", "1"))
+        except ValueError:
+            page = 1
+
+        copies = list(plan_copies(plan))
+        clients = plan_clients(plan)
+        client_ids = [row["client_id"] for row in clients if row["client_id"]]
+        context = {
+            "plan": plan,
+            "clients": clients,
+            "copies": copies,
+            "pools": plan_pools(plan, copies),
+            "findings": plan_findings(plan, copies, client_ids)[:FINDING_LIMIT],
+            "finding_limit": FINDING_LIMIT,
+            "waiting": waiting_jobs(plan, timezone.now(), page),
+        }
+        return render(request, "retention/plan_detail.html", context)
+
+
+# Open chains and findings listed in full on a page; the API pages the rest.
+OPEN_CHAIN_LIMIT = 100
+FINDING_LIMIT = 100
+
+
+def copy_row(rule: RetentionRule) -> dict[str, Any]:
+    """Describe one copy on the effective retention page."""
+    summary = getattr(rule.copy, "retention_summary", None)
+    interval = summary.median_full_interval_days if summary else None
+    percent = delay_percent(
+        rule.retention_days, summary.effective_retention_days if summary else None
+    )
+    return {
+        "rule": rule,
+        "summary": summary,
+        "sentence": estimate_sentence(rule, interval),
+        "delay_percent": percent,
+        "flagged": rule.data_aging_enabled
+        and percent is not None
+        and percent > DELAY_FLAG_PERCENT,
+    }
+
+
+def _computed_at() -> Any:
+    return CopyRetentionSummary.objects.aggregate(latest=Max("computed_at"))["latest"]
+
+
+def _form_errors(form: Any) -> list[str]:
+    messages = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = field.label if field is not None else "Filters"
+        value = form.data.get(name, "")
+        prefix = f'{label} "{value}"' if value else label
         messages.extend(f"{prefix}: {error}" for error in errors)
     return messages

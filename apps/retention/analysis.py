@@ -1,0 +1,516 @@
+"""The nightly cycle analysis: refresh the cadence tables, then report findings from them.
+
+``analyze_cycles`` is the registered analyzer ``retention.cycles``. It rewrites
+ChainCadence and CopyRetentionSummary with ``apps.retention.sql.refresh`` and reads
+those rows back as findings, so the pages read stored results and compute nothing per
+request. ``full_success`` aggregates full backups per plan and client in SQL; the
+analyzer and the backup success page share it.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from apps.commcell.models import CommCell, Job, Plan, StoragePolicyCopy
+from apps.core.findings import FindingData
+
+from . import sql
+from .engine import CopyRetention, effective_retention
+from .models import ChainCadence, CopyRetentionSummary, RetentionRule
+
+logger = logging.getLogger(__name__)
+
+ANALYZER_NAME = "retention.cycles"
+
+# Effective retention more than this much over the configured days is a delay.
+DELAY_FLAG_PERCENT = 30.0
+# A plan whose fulls succeed less often than this over the window is flagged.
+FULL_SUCCESS_TARGET_PERCENT = 95.0
+SUCCESS_WINDOW_DAYS = 30
+# Examples named in one data-quality finding; the evidence carries the count.
+MAX_EXAMPLES = 10
+
+FULL_LEVELS = (Job.Level.FULL, Job.Level.SYNTHETIC_FULL)
+SUCCESS_OUTCOMES = (
+    Job.Outcome.COMPLETED,
+    Job.Outcome.COMPLETED_WARNINGS,
+    Job.Outcome.COMPLETED_ERRORS,
+)
+
+
+def analyze_cycles(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
+    """Refresh the CommCell's cadence tables as of ``now`` and report what they show."""
+    counts = sql.refresh(commcell.pk, now=now)
+    logger.info(
+        "CommCell %s (id %s): cycle analysis over %d chains and %d copies",
+        commcell.name,
+        commcell.pk,
+        counts.chains,
+        counts.copies,
+    )
+
+    yield from cycle_delay_findings(commcell)
+    yield from open_cycle_findings(commcell)
+    yield from full_success_findings(commcell, now)
+    yield from data_quality_findings(commcell, now)
+
+
+def copy_retention(rule: RetentionRule) -> CopyRetention:
+    """Build the engine's view of a stored rule (basic values and copy options)."""
+    copy = rule.copy
+    return CopyRetention(
+        days=rule.retention_days,
+        cycles=rule.retention_cycles,
+        cycles_reported=rule.cycles_reported,
+        data_aging_enabled=rule.data_aging_enabled,
+        days_only=rule.cycles_reported and rule.retention_cycles == 0,
+        worm=copy.worm,
+        dedup=copy.dedup_enabled,
+        job_based_retention=rule.job_based_retention,
+        copy_name=copy.name,
+    )
+
+
+def delay_percent(days: int | None, effective: float | None) -> float | None:
+    """Return how much longer than ``days`` data stays, in percent of the days."""
+    if days is None or days <= 0 or effective is None:
+        return None
+    return 100.0 * (effective - days) / days
+
+
+def cycle_recommendation(days: int, cycles: int, interval: float | None) -> str:
+    """Recommend the retention change that brings the kept time back to the days."""
+    if cycles > 1:
+        return f"Reduce to 1 cycle for true {days}-day retention."
+    if interval is not None and interval > days:
+        return (
+            f"Run fulls or synthetic fulls at least every {days} days, or switch to "
+            "days-only retention, because one cycle lasts as long as the gap between "
+            f"fulls ({interval:.0f} days)."
+        )
+    return (
+        "Run fulls or synthetic fulls more often, or switch to days-only retention, "
+        "so that cycles close sooner."
+    )
+
+
+def cycle_delay_findings(commcell: CommCell) -> Iterator[FindingData]:
+    """Report primary copies that keep data more than 30% longer than their days."""
+    summaries = (
+        CopyRetentionSummary.objects.filter(
+            commcell=commcell,
+            retention_days__gt=0,
+            effective_retention_days__isnull=False,
+            data_aging_enabled=True,
+        )
+        .select_related("copy", "storage_policy", "plan")
+        .order_by("pk")
+    )
+    for summary in summaries:
+        percent = delay_percent(
+            summary.retention_days, summary.effective_retention_days
+        )
+        if percent is None or percent <= DELAY_FLAG_PERCENT:
+            continue
+        yield _delay_finding(summary, percent)
+
+
+def _delay_finding(summary: CopyRetentionSummary, percent: float) -> FindingData:
+    days = summary.retention_days or 0
+    cycles = summary.retention_cycles or 0
+    interval = summary.median_full_interval_days
+    effective = summary.effective_retention_days or 0.0
+    cadence = "unknown" if interval is None else f"{interval:.1f} days"
+    return FindingData(
+        code="retention.cycle_delay",
+        severity="high" if percent > 100 else "medium",
+        subject_type="copy",
+        subject_id=summary.copy_id,
+        subject_name=f"{summary.storage_policy.name} / {summary.copy.name}",
+        title=(
+            f"{days} days / {cycles} cycles with fulls every {cadence} keeps data "
+            f"{effective:.0f} days, {percent:+.0f}% over the configured days."
+        ),
+        recommendation=cycle_recommendation(days, cycles, interval),
+        evidence={
+            "retention_days": days,
+            "retention_cycles": cycles,
+            "full_interval_days": _round(interval),
+            "effective_retention_days": _round(effective),
+            "delay_days": _round(summary.retention_delay_days),
+            "delay_percent": round(percent, 1),
+            "chains": summary.chain_count,
+            "plan": summary.plan.name if summary.plan else None,
+        },
+    )
+
+
+def open_cycle_sentence(chain: ChainCadence) -> str:
+    """Describe why a chain's newest cycle is still open."""
+    if chain.last_full_start is None:
+        since = chain.first_job_start
+        if chain.failed_full_count:
+            return f"{chain.failed_full_count} failed fulls and no good full since {since:%Y-%m-%d}"
+        return f"no full at all since the first job on {since:%Y-%m-%d}"
+    since = chain.last_full_start
+    if chain.failed_fulls_since_last_full:
+        return (
+            f"{chain.failed_fulls_since_last_full} failed fulls since the last good "
+            f"full on {since:%Y-%m-%d}"
+        )
+    return f"no full since {since:%Y-%m-%d}"
+
+
+def open_cycle_findings(commcell: CommCell) -> Iterator[FindingData]:
+    """Report each client whose chains have an open cycle older than 2 × the days.
+
+    One finding per client names its oldest open chain and lists the others in the
+    evidence. Chains without a client row are reported on their primary copy.
+    """
+    chains = (
+        ChainCadence.objects.filter(commcell=commcell, open_cycle_flagged=True)
+        .select_related("storage_policy", "retention_rule")
+        .order_by("-open_cycle_age_days", "pk")
+    )
+    grouped: dict[tuple[str, int | None], list[ChainCadence]] = defaultdict(list)
+    for chain in chains:
+        if chain.client_id is not None:
+            grouped[("client", chain.client_id)].append(chain)
+        elif chain.copy_id is not None:
+            grouped[("copy", chain.copy_id)].append(chain)
+
+    for (subject_type, subject_id), group in grouped.items():
+        yield _open_cycle_finding(subject_type, subject_id, group)
+
+
+def _open_cycle_finding(
+    subject_type: str, subject_id: int | None, chains: list[ChainCadence]
+) -> FindingData:
+    oldest = chains[0]
+    days = oldest.retention_rule.retention_days if oldest.retention_rule else None
+    failing = any(chain.failed_fulls_since_last_full for chain in chains)
+    title = (
+        f"Open cycle {oldest.open_cycle_age_days:.0f} days old on "
+        f"{_chain_name(oldest)}: {open_cycle_sentence(oldest)}."
+    )
+    if len(chains) > 1:
+        title += f" {len(chains) - 1} more chains of this client have open cycles."
+    recommendation = (
+        "Fix the failing fulls: nothing in an open cycle ages until a full completes."
+        if failing
+        else "Schedule fulls or synthetic fulls: nothing in an open cycle ages until "
+        "a full completes."
+    )
+    name = oldest.client_name if subject_type == "client" else _chain_name(oldest)
+    return FindingData(
+        code="retention.open_cycle",
+        severity="high",
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_name=name or f"{subject_type} {subject_id}",
+        title=title,
+        recommendation=recommendation,
+        evidence={
+            "retention_days": days,
+            "chains": [_chain_evidence(chain) for chain in chains[:MAX_EXAMPLES]],
+            "chain_count": len(chains),
+        },
+    )
+
+
+def _chain_name(chain: ChainCadence) -> str:
+    subclient = chain.subclient_name or "default subclient"
+    return f"{chain.client_name} / {subclient} on {chain.storage_policy.name}"
+
+
+def _chain_evidence(chain: ChainCadence) -> dict[str, Any]:
+    return {
+        "chain": _chain_name(chain),
+        "open_cycle_age_days": _round(chain.open_cycle_age_days),
+        "last_full_start": _iso(chain.last_full_start),
+        "failed_fulls_since_last_full": chain.failed_fulls_since_last_full,
+    }
+
+
+@dataclass
+class SuccessRow:
+    """Full backups of one plan and client over the window, and their success rate."""
+
+    plan_id: int | None
+    client_id: int | None
+    plan_name: str
+    client_name: str
+    fulls: int
+    succeeded: int
+    failed: int
+    running: int
+    chains: list[ChainCadence] = field(default_factory=list)
+
+    @property
+    def success_percent(self) -> float | None:
+        finished = self.succeeded + self.failed
+        return 100.0 * self.succeeded / finished if finished else None
+
+    @property
+    def flagged(self) -> bool:
+        percent = self.success_percent
+        return percent is not None and percent < FULL_SUCCESS_TARGET_PERCENT
+
+
+def full_jobs(commcell_ids: list[int] | None, now: datetime) -> QuerySet[Job]:
+    """Return the full and synthetic full jobs that started in the 30 days before now."""
+    jobs = Job.objects.filter(
+        start_time__gt=now - timedelta(days=SUCCESS_WINDOW_DAYS),
+        start_time__lte=now,
+        level__in=FULL_LEVELS,
+    )
+    if commcell_ids is not None:
+        jobs = jobs.filter(commcell_id__in=commcell_ids)
+    return jobs
+
+
+def full_success(
+    jobs: QuerySet[Job], *, by_client: bool = True
+) -> list[dict[str, Any]]:
+    """Count fulls, successes, failures and running fulls per plan (and client).
+
+    One GROUP BY over the job rows; the window comes from ``full_jobs``. Killed and
+    other outcomes count as failures, running fulls count as neither.
+    """
+    keys = ["commcell_id", "plan_id", "plan__name"]
+    if by_client:
+        keys += ["client_id", "client_name"]
+    return list(
+        jobs.order_by()
+        .values(*keys)
+        .annotate(
+            fulls=Count("pk"),
+            succeeded=Count("pk", filter=Q(outcome__in=SUCCESS_OUTCOMES)),
+            running=Count("pk", filter=Q(outcome=Job.Outcome.RUNNING)),
+        )
+        .order_by("plan__name", *(["client_name"] if by_client else []))
+    )
+
+
+def full_success_findings(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
+    """Report plans whose fulls succeeded less than 95% of the time in 30 days."""
+    rows = full_success(full_jobs([commcell.pk], now), by_client=False)
+    for row in rows:
+        if row["plan_id"] is None:
+            continue
+        failed = row["fulls"] - row["succeeded"] - row["running"]
+        finished = row["succeeded"] + failed
+        if not finished:
+            continue
+        percent = 100.0 * row["succeeded"] / finished
+        if percent >= FULL_SUCCESS_TARGET_PERCENT:
+            continue
+        yield FindingData(
+            code="retention.full_success_low",
+            severity="high" if percent < 80 else "medium",
+            subject_type="plan",
+            subject_id=row["plan_id"],
+            subject_name=row["plan__name"],
+            title=(
+                f"Only {percent:.0f}% of full backups succeeded in the last "
+                f"{SUCCESS_WINDOW_DAYS} days ({failed} of {finished} failed)."
+            ),
+            recommendation=(
+                "Fix the failing fulls first: each failed full keeps its cycle open, "
+                "so older data cannot age whatever the retention cycles."
+            ),
+            evidence={
+                "fulls": row["fulls"],
+                "succeeded": row["succeeded"],
+                "failed": failed,
+                "running": row["running"],
+                "success_percent": round(percent, 1),
+                "window_days": SUCCESS_WINDOW_DAYS,
+            },
+        )
+
+
+def data_quality_findings(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
+    """Report stored values the analysis cannot trust, one finding per object.
+
+    Checks: finished jobs without an end time, negative sizes, rules with invalid
+    days or cycles, and current primary copies with no jobs. Duplicate job ids are
+    not checked here because the unique (commcell, job_id) constraint rejects them
+    on insert. The job retention page reports any the engine sees in one chain.
+    """
+    problems: dict[tuple[str, int], _Problems] = {}
+
+    def add(subject_type: str, subject_id: int, name: str, text: str, value: Any):
+        key = (subject_type, subject_id)
+        entry = problems.setdefault(key, _Problems(name))
+        entry.messages.append(text)
+        entry.values.append(value)
+
+    for policy_id, policy_name, text, value in _job_problems(commcell, now):
+        add("storage_policy", policy_id, policy_name, text, value)
+    for copy_id, copy_name, text, value in _rule_problems(commcell):
+        add("copy", copy_id, copy_name, text, value)
+    for copy_id, copy_name, text, value in _copies_without_jobs(commcell):
+        add("copy", copy_id, copy_name, text, value)
+
+    for (subject_type, subject_id), entry in problems.items():
+        yield FindingData(
+            code="retention.data_quality",
+            severity="medium",
+            subject_type=subject_type,
+            subject_id=subject_id,
+            subject_name=entry.name,
+            title=" ".join(entry.messages),
+            recommendation=(
+                "Check these values on the CommServe and collect again; the "
+                "retention analysis skips or guesses around them until then."
+            ),
+            evidence={"problems": entry.values},
+        )
+
+
+@dataclass
+class _Problems:
+    name: str
+    messages: list[str] = field(default_factory=list)
+    values: list[Any] = field(default_factory=list)
+
+
+def _job_problems(
+    commcell: CommCell, now: datetime
+) -> Iterator[tuple[int, str, str, Any]]:
+    jobs = Job.objects.filter(
+        commcell=commcell, storage_policy__isnull=False, start_time__lte=now
+    )
+    no_end = jobs.filter(end_time__isnull=True).exclude(outcome=Job.Outcome.RUNNING)
+    negative = jobs.filter(Q(application_bytes__lt=0) | Q(media_bytes__lt=0))
+    checks = (
+        (no_end, "finished jobs have no end time", "no_end_time"),
+        (negative, "jobs have a negative size", "negative_size"),
+    )
+    for queryset, text, kind in checks:
+        examples = _examples_by_policy(queryset)
+        for policy_id, (policy_name, count, rows) in examples.items():
+            shown = ", ".join(_job_example(kind, row) for row in rows)
+            yield (
+                policy_id,
+                policy_name,
+                f"{count} {text} ({shown}).",
+                {"kind": kind, "count": count, "jobs": [row[0] for row in rows]},
+            )
+
+
+def _examples_by_policy(
+    jobs: QuerySet[Job],
+) -> dict[int, tuple[str, int, list[tuple]]]:
+    counts = dict(
+        jobs.order_by()
+        .values_list("storage_policy_id")
+        .annotate(count=Count("pk"))
+        .values_list("storage_policy_id", "count")
+    )
+    result: dict[int, tuple[str, int, list[tuple]]] = {}
+    for policy_id, count in counts.items():
+        rows = list(
+            jobs.filter(storage_policy_id=policy_id)
+            .order_by("start_time", "job_id")
+            .values_list(
+                "job_id",
+                "outcome",
+                "application_bytes",
+                "media_bytes",
+                "storage_policy__name",
+            )[:MAX_EXAMPLES]
+        )
+        result[policy_id] = (rows[0][4], count, rows)
+    return result
+
+
+def _job_example(kind: str, row: tuple) -> str:
+    job_id, outcome, application_bytes, media_bytes, _ = row
+    if kind == "no_end_time":
+        return f"job {job_id}: outcome {outcome}, end time missing"
+    sizes = []
+    if application_bytes is not None and application_bytes < 0:
+        sizes.append(f"application size {application_bytes} bytes")
+    if media_bytes is not None and media_bytes < 0:
+        sizes.append(f"media size {media_bytes} bytes")
+    return f"job {job_id}: {', '.join(sizes)}"
+
+
+def _rule_problems(commcell: CommCell) -> Iterator[tuple[int, str, str, Any]]:
+    rules = (
+        RetentionRule.objects.filter(commcell=commcell, copy__removed_at__isnull=True)
+        .filter(Q(retention_days__lt=-1) | Q(retention_cycles__lt=0))
+        .select_related("copy", "storage_policy")
+        .order_by("pk")
+    )
+    for rule in rules:
+        name = f"{rule.storage_policy.name} / {rule.copy.name}"
+        if rule.retention_days < -1:
+            yield (
+                rule.copy_id,
+                name,
+                f"Retention days {rule.retention_days} is invalid: expected 0 or "
+                "more, or -1 for infinite.",
+                {"kind": "invalid_days", "retention_days": rule.retention_days},
+            )
+        if rule.retention_cycles < 0:
+            yield (
+                rule.copy_id,
+                name,
+                f"Retention cycles {rule.retention_cycles} is invalid: expected 0 "
+                "or more.",
+                {"kind": "invalid_cycles", "retention_cycles": rule.retention_cycles},
+            )
+
+
+def _copies_without_jobs(commcell: CommCell) -> Iterator[tuple[int, str, str, Any]]:
+    """Yield current primary copies whose storage policy has no job at all.
+
+    A plan that is new or unused has no jobs too, so the finding names the copy and
+    leaves the judgement to the reader.
+    """
+    with_jobs = Job.objects.filter(
+        commcell=commcell, storage_policy_id__isnull=False
+    ).values("storage_policy_id")
+    copies = (
+        StoragePolicyCopy.objects.filter(
+            commcell=commcell, copy_precedence=1, removed_at__isnull=True
+        )
+        .exclude(storage_policy_id__in=with_jobs)
+        .select_related("storage_policy")
+        .order_by("pk")
+    )
+    for copy in copies:
+        yield (
+            copy.pk,
+            f"{copy.storage_policy.name} / {copy.name}",
+            "The primary copy has no jobs, so its cadence and effective retention "
+            "are unknown.",
+            {"kind": "no_jobs", "job_count": 0},
+        )
+
+
+def plan_of(copy_id: int) -> Plan | None:
+    """Return the plan recorded on a copy's retention rule, or None."""
+    rule = RetentionRule.objects.filter(copy_id=copy_id).select_related("plan").first()
+    return rule.plan if rule else None
+
+
+def estimate_sentence(rule: RetentionRule, interval: float | None) -> str:
+    """Word the configured retention, the cadence and the kept days as one sentence."""
+    return effective_retention(copy_retention(rule), interval).sentence
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

@@ -1,0 +1,177 @@
+"""The retention.cycles analyzer on factory data, on PostgreSQL."""
+
+import pytest
+
+from apps.commcell.models import Job
+from apps.core.analysis import run_analysis
+from apps.core.findings import registered_analyzers
+from apps.core.models import Finding
+from apps.retention.analysis import ANALYZER_NAME, analyze_cycles
+from apps.retention.models import CopyRetentionSummary
+from tests.factories import ClientFactory, StoragePolicyCopyFactory
+from tests.retention.chains import NOW, add_chain, build_estate, make_plan
+from tests.retention.sql.scenarios import DONE, FAILED, FULL, INCR, day
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def estate():
+    return build_estate()
+
+
+def findings_by_code(commcell, now=NOW) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for item in analyze_cycles(commcell, now):
+        found.setdefault(item.code, []).append(item)
+    return found
+
+
+def test_analyzer_is_registered():
+    assert registered_analyzers()[ANALYZER_NAME] is analyze_cycles
+
+
+def test_weekly_two_cycles_kept_about_twenty_days(estate):
+    list(analyze_cycles(estate["commcell"], NOW))
+
+    summary = CopyRetentionSummary.objects.get(copy=estate["weekly_rule"].copy)
+    assert summary.median_full_interval_days == pytest.approx(7.0)
+    assert 19.5 <= summary.effective_retention_days <= 21.5
+    assert summary.retention_delay_days == pytest.approx(
+        summary.effective_retention_days - 14
+    )
+
+
+def test_weekly_two_cycles_flagged_as_delay(estate):
+    found = findings_by_code(estate["commcell"])
+
+    delays = found["retention.cycle_delay"]
+    assert [item.subject_id for item in delays] == [estate["weekly_rule"].copy_id]
+    delay = delays[0]
+    assert delay.evidence["retention_days"] == 14
+    assert delay.evidence["retention_cycles"] == 2
+    assert delay.evidence["full_interval_days"] == pytest.approx(7.0)
+    assert delay.evidence["delay_percent"] > 30
+    assert delay.recommendation == "Reduce to 1 cycle for true 14-day retention."
+    assert "14 days / 2 cycles" in delay.title
+
+
+def test_days_only_plan_not_flagged(estate):
+    found = findings_by_code(estate["commcell"])
+
+    flagged = {item.subject_id for item in found["retention.cycle_delay"]}
+    assert estate["clean_rule"].copy_id not in flagged
+
+
+def test_failed_fulls_leave_open_cycle(estate):
+    found = findings_by_code(estate["commcell"])
+
+    opens = found["retention.open_cycle"]
+    assert [(item.subject_type, item.subject_id) for item in opens] == [
+        ("client", estate["beta"].pk)
+    ]
+    item = opens[0]
+    assert "8 failed fulls since the last good full on 2026-01-01" in item.title
+    assert item.evidence["chains"][0]["failed_fulls_since_last_full"] == 8
+    assert item.severity == "high"
+
+
+def test_open_cycle_without_any_good_full(estate):
+    plan, _ = make_plan(estate["commcell"], "NoFull", days=5, cycles=1)
+    gamma = ClientFactory(commcell=estate["commcell"], name="gamma")
+    add_chain(
+        plan,
+        gamma,
+        [(day(40), FULL, FAILED), (day(41), INCR, DONE), (day(48), FULL, FAILED)],
+    )
+
+    found = findings_by_code(estate["commcell"])
+
+    item = next(
+        item for item in found["retention.open_cycle"] if item.subject_id == gamma.pk
+    )
+    assert "2 failed fulls and no good full since 2026-02-09" in item.title
+
+
+def test_low_full_success_flags_plan(estate):
+    found = findings_by_code(estate["commcell"])
+
+    low = found["retention.full_success_low"]
+    assert [item.subject_id for item in low] == [estate["failing"].pk]
+    item = low[0]
+    # Days 31 to 60 of the failing chain hold four failed weekly fulls and no good one.
+    assert item.evidence["failed"] == 4
+    assert item.evidence["succeeded"] == 0
+    assert item.evidence["success_percent"] == 0.0
+    assert "0% of full backups" in item.title
+
+
+def test_data_quality_names_values(estate):
+    commcell = estate["commcell"]
+    weekly_jobs = estate["weekly_jobs"]
+    Job.objects.filter(pk=weekly_jobs[3].pk).update(end_time=None)
+    Job.objects.filter(pk=weekly_jobs[4].pk).update(media_bytes=-512)
+    bad_rule = estate["clean_rule"]
+    bad_rule.retention_days = -7
+    bad_rule.save()
+    idle = StoragePolicyCopyFactory(commcell=commcell, name="Idle primary")
+
+    found = findings_by_code(commcell)
+
+    by_subject = {
+        (item.subject_type, item.subject_id): item
+        for item in found["retention.data_quality"]
+    }
+    policy_item = by_subject[("storage_policy", estate["weekly"].storage_policy_id)]
+    assert f"job {weekly_jobs[3].job_id}: outcome completed" in policy_item.title
+    assert f"job {weekly_jobs[4].job_id}: media size -512 bytes" in policy_item.title
+    rule_item = by_subject[("copy", bad_rule.copy_id)]
+    assert "Retention days -7 is invalid" in rule_item.title
+    idle_item = by_subject[("copy", idle.pk)]
+    assert "no jobs" in idle_item.title
+    assert idle_item.evidence["problems"] == [{"kind": "no_jobs", "job_count": 0}]
+
+
+def test_running_job_without_end_is_not_data_quality(estate):
+    Job.objects.filter(pk=estate["weekly_jobs"][-1].pk).update(
+        end_time=None, outcome=Job.Outcome.RUNNING
+    )
+
+    found = findings_by_code(estate["commcell"])
+
+    assert "retention.data_quality" not in found
+
+
+def test_analysis_run_stores_cycle_findings(estate):
+    run = run_analysis(
+        estate["commcell"], now=NOW, analyzers={ANALYZER_NAME: analyze_cycles}
+    )
+
+    assert run.status == "succeeded"
+    codes = set(
+        Finding.objects.filter(
+            commcell=estate["commcell"], resolved_at__isnull=True
+        ).values_list("code", flat=True)
+    )
+    assert codes == {
+        "retention.cycle_delay",
+        "retention.open_cycle",
+        "retention.full_success_low",
+    }
+
+
+def test_fixed_fulls_resolve_findings(estate):
+    run_analysis(estate["commcell"], now=NOW, analyzers={ANALYZER_NAME: analyze_cycles})
+    Job.objects.filter(commcell=estate["commcell"], outcome="failed").update(
+        outcome="completed"
+    )
+
+    run_analysis(estate["commcell"], now=NOW, analyzers={ANALYZER_NAME: analyze_cycles})
+
+    open_codes = set(
+        Finding.objects.filter(
+            commcell=estate["commcell"], resolved_at__isnull=True
+        ).values_list("code", flat=True)
+    )
+    assert "retention.open_cycle" not in open_codes
+    assert "retention.full_success_low" not in open_codes
