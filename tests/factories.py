@@ -224,6 +224,32 @@ class MediaAgentSnapshotFactory(factory.django.DjangoModelFactory):
     online = True
 
 
+from datetime import timedelta  # noqa: E402
+
+
+class DDBStoreSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pruning.DDBStoreSnapshot"
+
+    store = factory.SubFactory(DDBStoreFactory)
+    collected_at = factory.Sequence(
+        lambda n: datetime(2026, 11, 1, 2, 0, tzinfo=UTC) + timedelta(days=n)
+    )
+    pending_deletes = 0
+
+
+class DataAgingRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pruning.DataAgingRun"
+
+    commcell = factory.SubFactory(CommCellFactory)
+    job_id = factory.Sequence(lambda n: 1_500_000 + n)
+    start_time = factory.LazyFunction(lambda: datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
+    end_time = factory.LazyAttribute(lambda o: o.start_time + timedelta(minutes=20))
+    status = "Completed"
+    outcome = "completed"
+
+
 class LogFileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "logs.LogFile"

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from apps.commcell.filters import InventoryFilterSet
 from apps.core.api import IdFilter, StrictBooleanFilter
 
-from .models import DDBStore
+from .models import DataAgingRun, DDBStore, DDBStoreSnapshot
 
 
 class DDBStoreFilterSet(InventoryFilterSet):
@@ -29,3 +29,41 @@ class DDBStoreFilterSet(InventoryFilterSet):
 
     def filter_media_agent(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return queryset.filter(partitions__media_agent_id=value).distinct()
+
+
+class DDBStoreSnapshotFilterSet(django_filters.FilterSet):
+    store = IdFilter(field_name="store_id", help_text="DDB store id.")
+    commcell = IdFilter(field_name="store__commcell_id", help_text="CommCell id.")
+    collected_after = django_filters.IsoDateTimeFilter(
+        field_name="collected_at",
+        lookup_expr="gte",
+        help_text="Snapshots collected at or after this ISO 8601 time.",
+    )
+    collected_before = django_filters.IsoDateTimeFilter(
+        field_name="collected_at",
+        lookup_expr="lt",
+        help_text="Snapshots collected before this ISO 8601 time.",
+    )
+
+    class Meta:
+        model = DDBStoreSnapshot
+        fields = ["store", "commcell"]
+
+
+class DataAgingRunFilterSet(django_filters.FilterSet):
+    commcell = IdFilter(field_name="commcell_id", help_text="CommCell id.")
+    outcome = django_filters.ChoiceFilter(choices=DataAgingRun.Outcome.choices)
+    started_after = django_filters.IsoDateTimeFilter(
+        field_name="start_time",
+        lookup_expr="gte",
+        help_text="Runs started at or after this ISO 8601 time.",
+    )
+    started_before = django_filters.IsoDateTimeFilter(
+        field_name="start_time",
+        lookup_expr="lt",
+        help_text="Runs started before this ISO 8601 time.",
+    )
+
+    class Meta:
+        model = DataAgingRun
+        fields = ["commcell", "outcome"]

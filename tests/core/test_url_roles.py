@@ -55,13 +55,16 @@ from apps.core.permissions import (
     admin_required,
 )
 from apps.core.roles import ADMIN, VIEWER, is_admin, is_viewer
+from apps.pruning.models import PruningThresholds
 from apps.storage.models import StoragePool
 from tests.factories import (
     AnalysisRunFactory,
     ClientFactory,
     CommCellFactory,
+    DataAgingRunFactory,
     DDBPartitionFactory,
     DDBStoreFactory,
+    DDBStoreSnapshotFactory,
     FindingFactory,
     JobFactory,
     LogEventFactory,
@@ -108,6 +111,8 @@ URL_KWARGS: dict[str, dict[str, Any]] = {
     "admin:app_list": {"app_label": "commcell"},
     "admin:catch_all": {"url": "no-such-admin-page/"},
     "storage:pool-detail": {"pk": lambda objects: objects[StoragePool].pk},
+    "pruning:pool-timeline": {"pk": lambda objects: objects[StoragePool].pk},
+    "pruning-pool-timeline": {"pk": lambda objects: objects[StoragePool].pk},
     "admin:view_on_site": {
         "content_type_id": lambda objects: (
             ContentType.objects.get_for_model(CommCell).pk
@@ -401,6 +406,9 @@ def objects(users) -> dict[type[models.Model], models.Model]:
         MediaAgentSnapshotFactory(media_agent__commcell=commcell),
         store,
         DDBPartitionFactory(store=store),
+        DDBStoreSnapshotFactory(store=store),
+        DataAgingRunFactory(commcell=commcell),
+        PruningThresholds.objects.create(),
         log_file,
         LogEventFactory(log_file=log_file),
         log_source,

@@ -32,7 +32,7 @@ from apps.core.crypto import DecryptionError
 from apps.pruning.models import DDBPartition, DDBStore
 from apps.storage.models import MediaAgent, StoragePool
 
-from . import inventory, jobs
+from . import aging_jobs, inventory, jobs
 from .context import (
     FATAL_ERRORS,
     PartialStepError,
@@ -62,6 +62,7 @@ STEPS = (
     Step("media_agents", "MediaAgents", inventory.collect_media_agents),
     Step("ddb_stores", "DDB stores", inventory.collect_ddb_stores),
     Step("jobs", "Jobs", jobs.collect_jobs),
+    Step("aging_jobs", "Data aging jobs", aging_jobs.collect_aging_jobs),
 )
 STEP_LABELS = {
     "settings": "CommCell settings",

@@ -41,6 +41,9 @@ OUTCOME_BY_STATUS = {
     "killed": "killed",
     "running": "running",
 }
+# jobType or localizedOperationName of the daily Data Aging job, in lower case. The
+# name is the one the Commvault job history shows; no public API sample confirms it.
+DATA_AGING_NAME = "data aging"
 _NAME_SEPARATORS = re.compile(r"[\s_-]+")
 
 
@@ -117,7 +120,14 @@ def parse_job(row: Mapping[str, Any]) -> JobRecord | None:
         media_bytes=size_or_none(summary.get("sizeOfMediaOnDisk")),
         percent_savings=as_float(summary.get("percentSavings")),
         is_aged=bool(as_bool(summary.get("isAged"))),
+        operation_name=as_str(summary.get("localizedOperationName")),
     )
+
+
+def is_data_aging(job: JobRecord) -> bool:
+    """True for a Data Aging job, named so by its jobType or its operation name."""
+    names = (job.job_type, job.operation_name)
+    return any(" ".join(name.lower().split()) == DATA_AGING_NAME for name in names)
 
 
 def parse_jobs(payload: Mapping[str, Any]) -> list[JobRecord]:

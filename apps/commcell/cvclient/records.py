@@ -158,6 +158,9 @@ class DDBStoreRecord:
     pruning_enabled: bool = True
     primary_records: int | None = None
     free_disk_space_mb: int | None = None
+    pending_deletes: int | None = None
+    partitions_offline: int | None = None
+    last_backup_at: datetime | None = None
     partitions: tuple[DDBPartitionRecord, ...] = field(default_factory=tuple)
 
 
@@ -181,6 +184,7 @@ class JobRecord:
     media_bytes: int | None = None
     percent_savings: float | None = None
     is_aged: bool = False
+    operation_name: str = ""  # localizedOperationName, e.g. "Data Aging"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +194,11 @@ class DDBUsageRecord:
     partition_count: int
     primary_records: int | None = None  # sum of maxSIDBPrimaryRecords
     free_disk_space_mb: int | None = None  # the smallest freeDiskSpaceMB
+    # Sum of pendingDeletes; None unless every partition reports it.
+    pending_deletes: int | None = None
+    # Partitions whose offlineReason is not 0; None when no partition reports it.
+    partitions_offline: int | None = None
+    last_backup_at: datetime | None = None  # the oldest lastSnapTime
 
 
 @dataclass(frozen=True, slots=True)

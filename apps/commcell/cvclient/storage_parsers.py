@@ -4,7 +4,7 @@ Sizes of pools are megabytes. A pool whose capacity or free space is -1 (cloud p
 gets None: "capacity not reported".
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .parsers import (
@@ -286,16 +286,33 @@ def parse_ddb_information(payload: Mapping[str, Any]) -> DDBUsageRecord:
     """Parse GET /DDBInformation/{storeId}, keyed `SubStoreList` or `subStoreList`.
 
     The rows carry no partition id, so only store totals are kept: the sum of primary
-    records and the smallest free disk space of any partition.
+    records, the smallest free disk space, the sum of pending deletes, the count of
+    offline partitions and the oldest last DDB backup. Pending deletes stay None
+    unless every partition reports them, so a missing field never reads as 0.
     """
     found = rows(payload, "SubStoreList") or rows(payload, "subStoreList")
     partitions = [mapping(row) for row in found]
-    records = [size_or_none(row.get("maxSIDBPrimaryRecords")) for row in partitions]
-    free = [size_or_none(row.get("freeDiskSpaceMB")) for row in partitions]
-    known_records = [count for count in records if count is not None]
-    known_free = [space for space in free if space is not None]
+    records = _known(row.get("maxSIDBPrimaryRecords") for row in partitions)
+    free = _known(row.get("freeDiskSpaceMB") for row in partitions)
+    pending = _known(row.get("pendingDeletes") for row in partitions)
+    offline = [as_int(row.get("offlineReason")) for row in partitions]
+    known_offline = [reason for reason in offline if reason is not None]
+    backups = [epoch_to_datetime(row.get("lastSnapTime")) for row in partitions]
+    known_backups = [backup for backup in backups if backup is not None]
+
+    every_partition_pending = bool(partitions) and len(pending) == len(partitions)
     return DDBUsageRecord(
         partition_count=len(partitions),
-        primary_records=sum(known_records) if known_records else None,
-        free_disk_space_mb=min(known_free) if known_free else None,
+        primary_records=sum(records) if records else None,
+        free_disk_space_mb=min(free) if free else None,
+        pending_deletes=sum(pending) if every_partition_pending else None,
+        partitions_offline=sum(1 for reason in known_offline if reason != 0)
+        if known_offline
+        else None,
+        last_backup_at=min(known_backups) if known_backups else None,
     )
+
+
+def _known(values: Iterable[Any]) -> list[int]:
+    sizes = (size_or_none(value) for value in values)
+    return [size for size in sizes if size is not None]
