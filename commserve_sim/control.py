@@ -103,8 +103,8 @@ def parse_moment(value: Any) -> int | None:
 
 
 def _set_clock(app: SimulatorApp, body: Any) -> Response:
-    if isinstance(body, dict) and "now" in body and len(body) == 1:
-        moment = parse_moment(body["now"])
+    if isinstance(body, dict) and "now" in body:
+        moment = parse_moment(body["now"]) if len(body) == 1 else None
         if moment is None:
             return error_response(
                 400, f"now={body['now']!r} is invalid. {CLOCK_USAGE}", 400
