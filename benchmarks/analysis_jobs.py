@@ -292,19 +292,29 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the database after the run"
     )
+    parser.add_argument(
+        "--analysis-only",
+        action="store_true",
+        help="skip the load and analyse the jobs a --keep run left in the database",
+    )
     args = parser.parse_args()
 
-    recreate_database()
-    migrate()
     figures: dict = {"requested_jobs": args.jobs, "days_per_chain": args.days}
+    if not args.analysis_only:
+        recreate_database()
+        migrate()
     with psycopg.connect(database_url(DATABASE)) as conn:
-        started = time.perf_counter()
-        figures["jobs"] = load_jobs(conn, args.jobs, args.days, args.seed)
-        figures["load_seconds"] = round(time.perf_counter() - started, 1)
-        conn.autocommit = True
-        started = time.perf_counter()
-        conn.execute("VACUUM ANALYZE commcell_job")
-        figures["vacuum_analyze_seconds"] = round(time.perf_counter() - started, 1)
+        if not args.analysis_only:
+            started = time.perf_counter()
+            figures["jobs"] = load_jobs(conn, args.jobs, args.days, args.seed)
+            figures["load_seconds"] = round(time.perf_counter() - started, 1)
+            conn.autocommit = True
+            started = time.perf_counter()
+            conn.execute("VACUUM ANALYZE commcell_job")
+            figures["vacuum_analyze_seconds"] = round(time.perf_counter() - started, 1)
+        figures["jobs_in_table"] = conn.execute(
+            "SELECT count(*) FROM commcell_job"
+        ).fetchone()[0]
         before = temp_bytes(conn)
 
     figures.update(run_analysis())

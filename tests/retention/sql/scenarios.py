@@ -100,3 +100,62 @@ def build_mixed(commcell=None):
 
 
 MIXED_NOW = day(61, hour=13)
+
+
+def mixed_results(commcell) -> dict:
+    """Run the SQL analysis on ``commcell`` and return its results in plain values.
+
+    Rows are keyed by the rule and the job's client, subclient and start time, so
+    two databases with different primary keys give equal results.
+    """
+    from apps.commcell.models import Job
+    from apps.retention import sql as retention_sql
+    from apps.retention.models import ChainCadence, RetentionRule
+
+    rules = {
+        rule.storage_policy_id: f"{rule.retention_days}/{rule.retention_cycles}/"
+        f"{rule.data_aging_enabled}"
+        for rule in RetentionRule.objects.filter(commcell=commcell)
+    }
+    names = dict(Job.objects.filter(commcell=commcell).values_list("id", "client_name"))
+
+    def key(policy_id, row_id, subclient, start):
+        return "|".join(
+            [rules.get(policy_id, "none"), names[row_id], str(subclient), start]
+        )
+
+    jobs = sorted(
+        [
+            key(
+                row.storage_policy_id, row.id, row.subclient_cv_id, str(row.start_time)
+            ),
+            row.cycle_no,
+            row.reason,
+            str(row.retain_until),
+        ]
+        for row in retention_sql.job_eligibility(commcell_id=commcell.pk, now=MIXED_NOW)
+    )
+    retention_sql.refresh(commcell.pk, now=MIXED_NOW)
+    chains = sorted(
+        [
+            rules.get(chain.storage_policy_id, "none"),
+            chain.client_name,
+            chain.subclient_name,
+            chain.job_count,
+            chain.qualifying_full_count,
+            chain.failed_full_count,
+            chain.failed_fulls_since_last_full,
+            str(chain.last_full_start),
+            chain.median_full_interval_days,
+            round(chain.open_cycle_age_days, 6),
+            chain.open_cycle_flagged,
+            None
+            if chain.effective_retention_days is None
+            else round(chain.effective_retention_days, 6),
+            chain.eligible_job_count,
+            chain.aged_job_count,
+            chain.retained_job_count,
+        ]
+        for chain in ChainCadence.objects.filter(commcell=commcell)
+    )
+    return {"jobs": jobs, "chains": chains}
