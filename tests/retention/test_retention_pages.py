@@ -1,0 +1,222 @@
+"""Effective retention, cycle and backup success analyzers, job and plan pages."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+
+from apps.core.analysis import run_analysis
+from apps.retention import views
+from apps.retention.analysis import ANALYZER_NAME, analyze_cycles
+from apps.retention.job_retention import job_retention
+from tests.factories import JobFactory
+from tests.retention.chains import NOW, build_estate
+from tests.retention.sql.scenarios import day
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def estate():
+    data = build_estate()
+    list(analyze_cycles(data["commcell"], NOW))
+    return data
+
+
+@pytest.fixture
+def at_now(monkeypatch):
+    """Serve the pages as of NOW, because the estate's jobs date from early 2026."""
+    monkeypatch.setattr(views, "timezone", SimpleNamespace(now=lambda: NOW))
+
+
+PAGES = [
+    "retention:copy-list",
+    "retention:cycle-analyzer",
+    "retention:backup-success",
+]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_rejects_user_without_role(no_role_client, name):
+    assert no_role_client.get(reverse(name)).status_code == 403
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_sends_anonymous_to_login(client, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_empty_before_analysis(viewer_client, name):
+    response = viewer_client.get(reverse(name))
+
+    assert response.status_code == 200
+    assert b'id="analyzer-no-match"' in response.content
+
+
+def test_copy_list_states_delay_sentence(viewer_client, estate):
+    response = viewer_client.get(reverse("retention:copy-list"))
+
+    text = response.content.decode()
+    assert "14 days / 2 cycles, fulls every 7 days: data kept 20 days, +43%" in text
+    assert "30 days, days only" in text
+    assert "Data aging runs daily at 12:00" in text
+
+
+def test_copy_list_names_unknown_cycles(viewer_client, estate):
+    rule = estate["clean_rule"]
+    rule.cycles_reported = False
+    rule.save()
+
+    response = viewer_client.get(reverse("retention:copy-list"))
+
+    assert "not reported (assumed 1)" in response.content.decode()
+
+
+def test_copy_list_htmx_filter_returns_fragment(viewer_client, estate):
+    response = viewer_client.get(
+        reverse("retention:copy-list"), {"delayed": "true"}, **HTMX
+    )
+
+    text = response.content.decode()
+    assert "<html" not in text
+    assert "Weekly" in text
+    assert "Clean" not in text
+
+
+def test_copy_list_sorts_by_delay(viewer_client, estate):
+    response = viewer_client.get(reverse("retention:copy-list"), {"sort": "delay"})
+
+    text = response.content.decode()
+    assert text.index("Weekly") < text.index("Clean")
+
+
+def test_copy_list_invalid_sort_names_value(viewer_client, estate):
+    response = viewer_client.get(reverse("retention:copy-list"), {"sort": "size"})
+
+    text = response.content.decode()
+    assert "Sort by &quot;size&quot;" in text
+    assert "Weekly" not in text
+
+
+def test_cycle_analyzer_flags_weekly_plan(viewer_client, estate):
+    response = viewer_client.get(reverse("retention:cycle-analyzer"))
+
+    text = response.content.decode()
+    assert "Reduce to 1 cycle for true 14-day retention." in text
+    assert text.count("data-flagged") == 1
+    assert "8 failed fulls since the last good full on 2026-01-01" in text
+
+
+def test_cycle_analyzer_plan_filter(viewer_client, estate):
+    response = viewer_client.get(
+        reverse("retention:cycle-analyzer"), {"plan_name": "clean"}, **HTMX
+    )
+
+    text = response.content.decode()
+    assert "Clean" in text
+    assert "Weekly" not in text
+    assert "beta / sub1" not in text
+
+
+def test_cycle_analyzer_flagged_filter(viewer_client, estate):
+    response = viewer_client.get(
+        reverse("retention:cycle-analyzer"), {"flagged": "true"}
+    )
+
+    rows = response.context["rows"]
+    assert [row["summary"].plan.name for row in rows] == ["Weekly"]
+
+
+def test_backup_success_flags_failing_plan(viewer_client, estate, at_now):
+    response = viewer_client.get(reverse("retention:backup-success"))
+
+    text = response.content.decode()
+    assert "Plans where a cycle change would not help" in text
+    assert "4 failed fulls keep 1 cycles open" in text
+    rows = list(response.context["page_obj"])
+    failing = next(row for row in rows if row.plan_name == "Failing")
+    assert failing.flagged
+    assert failing.success_percent == 0.0
+    weekly = next(row for row in rows if row.plan_name == "Weekly")
+    assert not weekly.flagged
+
+
+def test_job_detail_dates_job(viewer_client, estate, at_now):
+    job = estate["weekly_jobs"][42]
+
+    response = viewer_client.get(reverse("retention:job-detail", args=[job.pk]))
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-reason="basic_days"' in text
+    assert "not collected" in text
+    assert f'href="{reverse("retention:job-detail", args=[job.pk])}"' in text
+
+
+def test_job_retention_reason_and_date(estate):
+    job = estate["weekly_jobs"][42]
+
+    retention = job_retention(job, NOW)
+
+    assert retention.verdict.reason == "basic_days"
+    assert retention.verdict.retain_until == day(64, hour=12)
+    assert [cycle.index for cycle in retention.cycles] == [4, 5, 6, 7, 8]
+    assert retention.chain_job_count == 60
+
+
+def test_job_retention_open_cycle_kept(estate):
+    job = estate["failing_jobs"][30]
+
+    retention = job_retention(job, NOW)
+
+    assert retention.verdict.reason == "basic_cycles"
+    assert retention.verdict.retain_until is None
+
+
+def test_job_detail_without_rule(viewer_client, estate):
+    job = JobFactory(commcell=estate["commcell"], storage_policy=None)
+
+    response = viewer_client.get(reverse("retention:job-detail", args=[job.pk]))
+
+    assert b"no storage policy" in response.content
+
+
+def test_job_detail_unknown_job(viewer_client):
+    response = viewer_client.get(reverse("retention:job-detail", args=[999_999]))
+
+    assert response.status_code == 404
+
+
+def test_plan_detail_lists_parts(viewer_client, estate, at_now):
+    plan = estate["weekly"]
+    run_analysis(estate["commcell"], now=NOW, analyzers={ANALYZER_NAME: analyze_cycles})
+
+    response = viewer_client.get(reverse("retention:plan-detail", args=[plan.pk]))
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "alpha" in text
+    assert "Primary" in text
+    assert "keeps data 2" in text
+    waiting = response.context["waiting"]
+    assert waiting.total > 0
+    first = waiting.rows[0]["job"]
+    assert reverse("retention:job-detail", args=[first.pk]) in text
+
+
+def test_plan_detail_pages_waiting_jobs(viewer_client, estate, at_now):
+    plan = estate["weekly"]
+
+    response = viewer_client.get(
+        reverse("retention:plan-detail", args=[plan.pk]), {"page": "99"}
+    )
+
+    waiting = response.context["waiting"]
+    assert waiting.number == waiting.num_pages
+    assert waiting.rows
