@@ -18,7 +18,7 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-# Rows deleted per DELETE statement, so one statement never holds a huge id list.
+# Rows deleted per DELETE statement, so no statement carries a huge id list.
 DELETE_BATCH_SIZE = 5000
 
 
@@ -47,7 +47,7 @@ _TABLES: dict[str, HistoryTable] = {}
 def register_history(
     model: type[models.Model], time_field: str, group_field: str
 ) -> None:
-    """Register a snapshot model for thinning and pruning; registering twice is a no-op."""
+    """Register a snapshot model for thinning and pruning. Registering again replaces it."""
     for name in (time_field, group_field):
         model._meta.get_field(name)  # Raises FieldDoesNotExist for a wrong name.
     _TABLES[model._meta.label] = HistoryTable(model, time_field, group_field)

@@ -95,7 +95,7 @@ class MediaAgentSnapshotAdmin(ReadOnlyAdmin):
 
 
 class SingletonAdmin(admin.ModelAdmin):
-    """Edit the one settings row; it cannot be added twice or deleted."""
+    """Admin of a one-row settings table: the row can be changed, not added or deleted."""
 
     audit_action = ""
 

@@ -210,7 +210,7 @@ def load_samples(
         pool_id__in=list(pool_ids), collected_at__gte=since, capacity_reported=True
     ).values_list("pool_id", "collected_at", "used_mb", "total_capacity_mb")
     samples: dict[int, list[forecast.Sample]] = defaultdict(list)
-    for pool_id, collected_at, used, total in rows.iterator(chunk_size=5000):
+    for pool_id, collected_at, used, total in rows:
         samples[pool_id].append(forecast.Sample(collected_at, used, total))
     return samples
 

@@ -172,7 +172,7 @@ class MediaAgentSnapshotSerializer(serializers.ModelSerializer):
 
 
 class PoolSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
-    """Pool snapshots, oldest first; filter by pool and time range."""
+    """Pool snapshots, oldest first, filtered by pool and time range."""
 
     queryset = StoragePoolSnapshot.objects.all()
     serializer_class = PoolSnapshotSerializer
@@ -182,7 +182,7 @@ class PoolSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class MediaAgentSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
-    """MediaAgent snapshots, oldest first; filter by MediaAgent and time range."""
+    """MediaAgent snapshots, oldest first, filtered by MediaAgent and time range."""
 
     queryset = MediaAgentSnapshot.objects.all()
     serializer_class = MediaAgentSnapshotSerializer

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 WINDOW_DAYS = 90
 # Fewer daily points than this give no forecast: the interval would be too wide.
@@ -42,8 +43,7 @@ NOT_REPORTED = "not_reported"
 FULL = "full"
 
 
-@dataclass(frozen=True)
-class Sample:
+class Sample(NamedTuple):
     """One snapshot: its time, and the used and total space in MB."""
 
     collected_at: datetime
@@ -226,7 +226,7 @@ def _day_after(start: date, days: float) -> date | None:
 
 @dataclass(frozen=True)
 class Projection:
-    """Where a pool's free space goes at a constant rate, from `start` on."""
+    """Free space of a pool at a constant fill rate, from `start` on."""
 
     rate_gb_per_day: float
     free_mb: float
@@ -250,7 +250,7 @@ class Projection:
 
 
 def project(free_mb: float, rate_gb_per_day: float, start: date) -> Projection:
-    """Project the free space at a constant rate; a rate of 0 or less never fills."""
+    """Project the free space at a constant rate. A rate of 0 or less never fills."""
     if rate_gb_per_day <= 0:
         return Projection(rate_gb_per_day, free_mb, start, None, None)
     days = max(free_mb, 0.0) / (rate_gb_per_day * MB_PER_GB)

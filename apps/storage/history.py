@@ -52,7 +52,7 @@ def record_snapshots(
 
 
 def pool_snapshot(pool: StoragePool, when: datetime) -> StoragePoolSnapshot:
-    """Build (not save) a snapshot; a capacity that is not reported gets no used space."""
+    """Build an unsaved snapshot. A capacity that is not reported gets no used space."""
     total = pool.total_capacity_mb
     free = pool.free_space_mb
     reported = capacity_is_reported(total, free)

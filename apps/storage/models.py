@@ -87,7 +87,7 @@ class StoragePoolSnapshot(models.Model):
     # Megabytes as the CommServe reported them, so -1 stays -1.
     total_capacity_mb = models.BigIntegerField(null=True, blank=True)
     free_space_mb = models.BigIntegerField(null=True, blank=True)
-    # Total minus free; None unless the capacity is reported.
+    # Total minus free, or None when the capacity is not reported.
     used_mb = models.BigIntegerField(null=True, blank=True)
     capacity_reported = models.BooleanField()
 

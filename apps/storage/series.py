@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Min
+from django.db.models import Avg, Count, Max, Min, Q
 from django.db.models.functions import TruncDate, TruncHour
 
 from .models import StoragePool, StoragePoolSnapshot
@@ -22,7 +22,7 @@ def pool_history(
     """Return the free space per hour or per day: minimum, mean and maximum in GB.
 
     Snapshots that do not report capacity are left out and counted, so the chart can
-    say why it has gaps.
+    explain its gaps.
     """
     snapshots = StoragePoolSnapshot.objects.filter(pool=pool)
     if start is not None:
@@ -37,24 +37,31 @@ def pool_history(
     span = bounds["last"] - bounds["first"]
     hourly = span <= timedelta(days=HOURLY_UP_TO_DAYS)
     truncate = TruncHour if hourly else TruncDate
+    reported = Q(capacity_reported=True)
     rows = (
-        snapshots.filter(capacity_reported=True)
-        .annotate(bucket=truncate("collected_at", tzinfo=UTC))
+        snapshots.annotate(bucket=truncate("collected_at", tzinfo=UTC))
         .values("bucket")
         .annotate(
-            free_min=Min("free_space_mb"),
-            free_avg=Avg("free_space_mb"),
-            free_max=Max("free_space_mb"),
-            total=Max("total_capacity_mb"),
-            samples=Count("id"),
+            free_min=Min("free_space_mb", filter=reported),
+            free_avg=Avg("free_space_mb", filter=reported),
+            free_max=Max("free_space_mb", filter=reported),
+            total=Max("total_capacity_mb", filter=reported),
+            samples=Count("id", filter=reported),
+            not_reported=Count("id", filter=~reported),
         )
         .order_by("bucket")
     )
-    points = [_point(row) for row in rows]
+
+    points = []
+    not_reported = 0
+    for row in rows:
+        not_reported += row["not_reported"]
+        if row["samples"]:
+            points.append(_point(row))
     return {
         "bucket": "hour" if hourly else "day",
         "points": points,
-        "not_reported": snapshots.filter(capacity_reported=False).count(),
+        "not_reported": not_reported,
     }
 
 

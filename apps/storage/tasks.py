@@ -1,4 +1,4 @@
-"""Celery task that thins and prunes snapshot history; the work is in apps.core.history."""
+"""Celery task that thins and prunes snapshot history through apps.core.history."""
 
 import logging
 

@@ -87,7 +87,6 @@ class PoolDetailView(HtmxViewerMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         pool = get_object_or_404(StoragePool.objects.select_related("commcell"), pk=pk)
         now = timezone.now()
-        result = analysis.pool_forecast(pool, now)
 
         if request.GET.get("format") == "json":
             start, error = _history_start(request, now)
@@ -97,7 +96,6 @@ class PoolDetailView(HtmxViewerMixin, View):
                 {
                     "pool": {"id": pool.pk, "name": pool.name},
                     "history": series.pool_history(pool, start=start),
-                    "forecast": result.as_dict(),
                 }
             )
 
@@ -105,7 +103,7 @@ class PoolDetailView(HtmxViewerMixin, View):
         context = {
             "pool": pool,
             "row": analysis.pool_row(pool, thresholds),
-            "forecast": result,
+            "forecast": analysis.pool_forecast(pool, now),
             "method": forecast.METHOD,
             "feeders": analysis.pool_feeders(pool),
         }

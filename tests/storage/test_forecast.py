@@ -1,4 +1,4 @@
-"""Fill-rate forecasts on series whose answer is known."""
+"""Fill-rate forecasts on series with a known rate."""
 
 import random
 from datetime import UTC, date, datetime, timedelta

@@ -1,9 +1,13 @@
-"""The storage dashboard, a pool's page and the predictor, as each role sees them."""
+"""The storage dashboard, a pool's page and the predictor, for each role."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.storage.models import StorageThresholds
+from tests.factories import StoragePoolSnapshotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,14 +118,37 @@ def test_pool_page_unknown_pool(viewer_client):
 
 def test_pool_history_json(viewer_client, storage_data):
     pool = storage_data["filling"]
+    StoragePoolSnapshotFactory(
+        pool=pool,
+        collected_at=timezone.now() - timedelta(days=3, hours=5),
+        total_capacity_mb=-1,
+        free_space_mb=-1,
+        capacity_reported=False,
+    )
 
     data = viewer_client.get(f"/storage/pools/{pool.pk}/", {"format": "json"}).json()
 
-    assert data["history"]["bucket"] == "day"
-    assert len(data["history"]["points"]) == 30
-    assert data["history"]["points"][-1]["free_min_gb"] == pytest.approx(48.83, 0.01)
-    assert data["forecast"]["status"] == "filling"
-    assert data["forecast"]["rate_gb_per_day"] == pytest.approx(10.0)
+    history = data["history"]
+    assert history["bucket"] == "day"
+    assert len(history["points"]) == 30
+    assert history["points"][-1]["free_min_gb"] == pytest.approx(48.83, 0.01)
+    assert history["points"][-1]["free_percent"] == 5.0
+    assert history["not_reported"] == 1
+
+
+def test_pool_history_json_hourly_when_short(viewer_client):
+    pool = StoragePoolSnapshotFactory().pool
+    StoragePoolSnapshotFactory(
+        pool=pool, collected_at=datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    )
+
+    data = viewer_client.get(f"/storage/pools/{pool.pk}/", {"format": "json"}).json()
+
+    assert data["history"]["bucket"] == "hour"
+    assert [point["time"] for point in data["history"]["points"]] == [
+        "2026-11-01T02:00Z",
+        "2026-11-01T05:00Z",
+    ]
 
 
 def test_pool_history_json_rejects_bad_days(viewer_client, storage_data):
