@@ -1,0 +1,142 @@
+"""The retention tools over stored rules and jobs, checked by hand."""
+
+from apps.retention.tools.dedup import analyze_pool
+from apps.retention.tools.optimizer import group_reviews, review_rule
+from apps.retention.tools.reclamation import forecast_pool
+from apps.storage.models import StoragePool
+
+from .builders import FULL_BYTES, GIB, INCREMENTAL_BYTES, day
+
+# Day 56 at 13:00 UTC, one hour after that day's data aging run.
+NOW = day(56, hour=13)
+CYCLE_BYTES = FULL_BYTES + 6 * INCREMENTAL_BYTES  # 160 GiB
+
+
+def test_optimizer_one_cycle_impact(weekly_pool):
+    # 7 days / 4 cycles with weekly fulls keeps a full max(28, 13) = 28 days.
+    # Cycles of days 0-21 are due at full + 28 days: 28 jobs eligible now. With 1
+    # cycle a cycle is due at its last job + 7 days, so the cycles of days 28, 35
+    # and 42 (21 jobs, 480 GiB) become eligible too.
+    review = review_rule(weekly_pool["rule"], NOW)
+
+    impacts = {impact.code: impact for impact in review.impacts}
+    one_cycle = impacts["retention.reduce_cycles"]
+    assert review.full_interval_days == 7
+    assert review.intent.group == "short_term"
+    assert review.configuration == "7 days / 4 cycles"
+    assert one_cycle.configuration == "7 days / 1 cycle"
+    assert one_cycle.kept_days_before == 28
+    assert one_cycle.kept_days_after == 13
+    assert one_cycle.days_sooner == 15
+    assert one_cycle.jobs == 56
+    assert one_cycle.newly_eligible_jobs == 21
+    assert one_cycle.newly_eligible_bytes == 3 * CYCLE_BYTES
+    assert one_cycle.newly_eligible_bytes == 480 * GIB
+
+
+def test_optimizer_groups_in_order(weekly_pool):
+    review = review_rule(weekly_pool["rule"], NOW)
+
+    groups = group_reviews([review])
+
+    assert [group["group"] for group in groups] == ["short_term"]
+    assert groups[0]["label"] == "Short-term (under 30 days)"
+
+
+def test_reclamation_dedup_conservative(weekly_pool):
+    # Four cycles (28 jobs, 640 GiB of media) are eligible now. At 80 % savings the
+    # conservative figure is 640 GiB x 0.2 = 128 GiB.
+    forecast = forecast_pool(weekly_pool["pool"], NOW)
+
+    assert forecast.deduplicated is True
+    assert forecast.warning
+    assert forecast.savings_percent == 80
+    copy = forecast.copies[0]
+    assert copy.eligible_jobs == 28
+    assert copy.eligible_bytes == 128 * GIB
+    assert forecast.eligible_bytes == 128 * GIB
+    # 1,000 MB free plus 128 GiB = 131,072 MB.
+    assert forecast.free_mb_after_pruning == 1_000 + 131_072
+    # The recommended 1 cycle adds 480 GiB x 0.2 = 96 GiB.
+    assert copy.recommended_change == "7 days / 1 cycle"
+    assert copy.recommended_jobs == 21
+    assert forecast.recommended_bytes == 96 * GIB
+
+
+def test_reclamation_timeline_today_run(weekly_pool):
+    # With 1 cycle the cycle of day 42 is due at its last job (day 48 22:00) plus
+    # 7 days and ages at the day 56 12:00 run, one hour after this moment. The
+    # cycle of day 49 waits for a newer full, so it has no date.
+    rule = weekly_pool["rule"]
+    rule.retention_cycles = 1
+    rule.save()
+    before_run = day(56, hour=11)
+
+    forecast = forecast_pool(
+        weekly_pool["pool"], before_run, with_recommendations=False
+    )
+
+    by_day = {row.day: row.bytes for row in forecast.timeline}
+    assert forecast.timeline[0].day == day(56).date()
+    assert by_day[day(56).date()] == CYCLE_BYTES // 5
+    assert by_day[day(56).date()] == 32 * GIB
+    assert sum(by_day.values()) == 32 * GIB
+    assert len(forecast.timeline) == 30
+    assert forecast.timeline[-1].cumulative_bytes == 32 * GIB
+
+
+def test_reclamation_plain_pool_full_bytes(weekly_pool):
+    pool = weekly_pool["pool"]
+    pool.pool_type = StoragePool.PoolType.NON_DEDUPLICATION
+    pool.save()
+    copy = weekly_pool["copy"]
+    copy.dedup_enabled = False
+    copy.save()
+
+    forecast = forecast_pool(pool, NOW, with_recommendations=False)
+
+    assert forecast.deduplicated is False
+    assert forecast.warning == ""
+    assert forecast.eligible_bytes == 4 * CYCLE_BYTES
+
+
+def test_reclamation_recent_aged_pending(weekly_pool):
+    # Mark the cycle of day 21 aged: its rule date, day 49 12:00, is within 14 days.
+    from apps.commcell.models import Job
+
+    aged = Job.objects.filter(
+        storage_policy=weekly_pool["plan"].storage_policy,
+        start_time__gte=day(21),
+        start_time__lt=day(28),
+    ).update(is_aged=True)
+    weekly_pool["pool"].commcell  # noqa: B018
+
+    forecast = forecast_pool(weekly_pool["pool"], NOW, with_recommendations=False)
+
+    assert aged == 7
+    assert forecast.pruning_pending is True
+    assert forecast.copies[0].aged_recent_jobs == 7
+    assert forecast.aged_not_freed_bytes == 32 * GIB
+    assert forecast.copies[0].eligible_jobs == 21
+
+
+def test_dedup_extended_hold(weekly_pool):
+    # A monthly rule keeps the last full of September (day 21, 27 Sep) a year,
+    # though its cycle is eligible under basic retention.
+    rule = weekly_pool["rule"]
+    rule.extended_rules = [
+        {"slot": 1, "rule": "monthly_fulls", "end_days": 365, "grace_days": 0}
+    ]
+    rule.save()
+
+    result = analyze_pool(weekly_pool["pool"], NOW)
+
+    assert result is not None
+    assert result.savings_percent == 80
+    assert result.dedup_ratio == 5
+    hold = result.holds[0]
+    assert hold.rules == "month for 365 days"
+    assert hold.held_jobs == 1
+    assert hold.held_bytes == FULL_BYTES
+    assert hold.freed_jobs_without_rules == 1
+    assert "selective copy" in hold.advice

@@ -1,0 +1,131 @@
+"""Pages of the retention tools: roles, content and the checker's form."""
+
+import html
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def page_text(response) -> str:
+    """Return the response body unescaped, with runs of whitespace as one space."""
+    return " ".join(html.unescape(response.content.decode()).split())
+
+
+PAGES = [
+    "analyzers:optimizer",
+    "analyzers:reclamation",
+    "analyzers:dedup",
+    "analyzers:schedules",
+    "analyzers:retention-checker",
+]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_roles(name, client, viewer_client, no_role_client):
+    url = reverse(name)
+
+    assert client.get(url).status_code == 302
+    assert no_role_client.get(url).status_code == 403
+    assert viewer_client.get(url).status_code == 200
+
+
+def test_optimizer_page_lists_rule(viewer_client, weekly_pool):
+    response = viewer_client.get(reverse("analyzers:optimizer"))
+
+    text = page_text(response)
+    assert "Short-term (under 30 days)" in text
+    assert "7 days / 4 cycles" in text
+    assert "7 days / 1 cycle" in text
+    assert "480.0 GB" in text
+
+
+def test_optimizer_rejects_unknown_commcell(viewer_client, weekly_pool):
+    response = viewer_client.get(reverse("analyzers:optimizer"), {"commcell": "999"})
+
+    assert response.status_code == 200
+    assert "CommCell 999 was not found" in page_text(response)
+
+
+def test_reclamation_page_warns_dedup(viewer_client, weekly_pool):
+    response = viewer_client.get(reverse("analyzers:reclamation"))
+
+    text = page_text(response)
+    assert "DedupPool" in text
+    assert "estimate-warning" in text
+    assert "Recovery timeline" in text
+
+
+def test_dedup_and_schedule_pages(viewer_client, weekly_pool):
+    dedup = page_text(viewer_client.get(reverse("analyzers:dedup")))
+    schedules = page_text(viewer_client.get(reverse("analyzers:schedules")))
+
+    assert "DedupPool" in dedup
+    assert "ratio 5.0:1" in dedup
+    assert "Weekly" in schedules
+    assert "every 7.0 days" in schedules
+
+
+def test_checker_plan_change(viewer_client, weekly_pool):
+    response = viewer_client.post(
+        reverse("analyzers:retention-checker"),
+        {"plan": weekly_pool["plan"].pk, "change_cycles": "1"},
+    )
+
+    text = page_text(response)
+    assert response.status_code == 200
+    assert "<html" in text
+    assert "7 days / 4 cycles" in text
+    assert "15 days sooner" in text
+    assert "21 more jobs" in text
+    assert "480.0 GB" in text
+
+
+def test_checker_htmx_returns_fragment(viewer_client, weekly_pool):
+    response = viewer_client.post(
+        reverse("analyzers:retention-checker"),
+        {"days": "14", "cycles": "2", "full_interval_days": "7", "change_cycles": "1"},
+        headers={"HX-Request": "true"},
+    )
+
+    text = page_text(response)
+    assert "<html" not in text
+    assert "checker-change" in text
+    assert "data kept 20 days" in text
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"days": "-5"}, "Retention days -5 is invalid"),
+        ({"days": "abc"}, "Retention days 'abc' is not a whole number"),
+        ({"days": "30", "cycles": "150"}, "Retention cycles 150 is over the maximum"),
+        ({"days": "30", "full_interval_days": "0"}, "Full interval 0 is out of range"),
+        ({"days": "30", "change_cycles": "-1"}, "Try cycles -1 is invalid"),
+        ({}, "No rule given"),
+        ({"plan": "999"}, "Plan 999 was not found"),
+        (
+            {"days": "30", "extended_kind": "month"},
+            "Extended rule days are missing",
+        ),
+    ],
+)
+def test_checker_rejects_bad_input(viewer_client, data, message):
+    response = viewer_client.post(reverse("analyzers:retention-checker"), data)
+
+    assert response.status_code == 200
+    assert message in page_text(response)
+
+
+def test_checker_changes_nothing(viewer_client, weekly_pool):
+    rule = weekly_pool["rule"]
+
+    viewer_client.post(
+        reverse("analyzers:retention-checker"),
+        {"plan": weekly_pool["plan"].pk, "days": "1", "change_days_only": "on"},
+    )
+
+    rule.refresh_from_db()
+    assert rule.retention_days == 7
+    assert rule.retention_cycles == 4
