@@ -1,0 +1,73 @@
+"""The cycle completion analyzer in a real browser: htmx filters without a reload."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from apps.retention.analysis import analyze_cycles
+from tests.browser.conftest import LOOPBACK_HOSTS
+from tests.factories import UserFactory
+from tests.retention.chains import NOW, build_estate
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def outside_requests(page: Page) -> list[str]:
+    """Abort and record every request the page makes to a host other than loopback."""
+    blocked: list[str] = []
+
+    def guard(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOOPBACK_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", guard)
+    return blocked
+
+
+@pytest.fixture
+def analyzed_estate() -> None:
+    UserFactory(username="reader", role="viewer")
+    estate = build_estate("cs-browser-cycles")
+    list(analyze_cycles(estate["commcell"], NOW))
+
+
+def _log_in(page: Page, base_url: str, next_path: str) -> None:
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", "reader")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{base_url}{next_path}")
+    page.wait_for_load_state("load")
+
+
+def test_cycle_analyzer_filters_without_reload(
+    page: Page, live_server, analyzed_estate, outside_requests
+):
+    page.set_default_timeout(10_000)
+    _log_in(page, live_server.url, "/analyzers/cycles/")
+    rows = page.locator("#cycle-rows tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#open-cycles tbody tr")).to_have_count(1)
+
+    page.evaluate("window.loadMarker = 'same page'")
+    with page.expect_response(lambda response: "flagged=on" in response.url):
+        page.check("#analyzer-filters input[name=flagged]")
+
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Weekly")
+    expect(rows.first).to_contain_text("Reduce to 1 cycle for true 14-day retention.")
+    expect(page).to_have_url(re.compile(r"flagged=on"))
+    assert page.evaluate("window.loadMarker") == "same page"
+
+    with page.expect_response(lambda response: "sort=plan" in response.url):
+        page.select_option("#analyzer-filters select[name=sort]", "plan")
+    expect(rows).to_have_count(1)
+    assert outside_requests == []
