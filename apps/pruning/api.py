@@ -145,7 +145,10 @@ class DataAgingRunSerializer(serializers.ModelSerializer):
             "jobs_aged",
         )
         extra_kwargs = {
-            "jobs_aged": {"help_text": "None unless the job list reports it."}
+            "jobs_aged": {
+                "help_text": "Jobs the run aged, from totalNumOfFiles of the job "
+                "summary; null when not reported."
+            }
         }
 
 

@@ -117,7 +117,7 @@ class DataAgingRun(models.Model):
     outcome = models.CharField(
         max_length=20, choices=Outcome.choices, default=Outcome.OTHER
     )
-    # None unless the job list reports how many jobs the run aged.
+    # Jobs the run aged (totalNumOfFiles of its job summary); None when not reported.
     jobs_aged = models.BigIntegerField(null=True, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now=True)

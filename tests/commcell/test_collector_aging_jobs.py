@@ -58,6 +58,7 @@ def test_collection_stores_data_aging_runs(commserve_sim):
     for job_id, summary in expected.items():
         assert stored[job_id].status == summary["status"]
         assert int(stored[job_id].start_time.timestamp()) == summary["jobStartTime"]
+        assert stored[job_id].jobs_aged == summary.get("totalNumOfFiles")
 
 
 def test_second_collection_upserts_aging_runs(commserve_sim):

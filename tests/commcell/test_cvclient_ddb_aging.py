@@ -121,6 +121,7 @@ def aging_row(**overrides):
         "jobStartTime": 1_764_849_600,
         "jobEndTime": 1_764_850_800,
         "sizeOfApplication": 0,
+        "totalNumOfFiles": 37,
         "subclient": {"clientName": "cs01", "clientId": 2},
     }
     summary.update(overrides)
@@ -136,6 +137,14 @@ def test_data_aging_job_parsed():
     assert job.outcome == "completed"
     assert job.start_time == datetime(2025, 12, 4, 12, 0, tzinfo=UTC)
     assert job.end_time == datetime(2025, 12, 4, 12, 20, tzinfo=UTC)
+    assert job.total_files == 37
+
+
+def test_data_aging_without_count():
+    row = aging_row()
+    del row["jobSummary"]["totalNumOfFiles"]
+
+    assert parse_job(row).total_files is None
 
 
 def test_data_aging_found_by_operation_name():

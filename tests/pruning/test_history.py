@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from apps.commcell.models import SyncRun
+from apps.core.history import registered_history
 from apps.pruning.history import record_ddb_snapshots
 from apps.pruning.models import DDBStore, DDBStoreSnapshot
 from tests.commcell.test_collector import collect, sim_commcell
@@ -90,3 +91,11 @@ def test_same_run_twice_updates_snapshot():
     record_ddb_snapshots(SyncRun, commcell=commcell, run=run, completed_steps=steps)
 
     assert DDBStoreSnapshot.objects.get().pending_deletes == 25
+
+
+def test_snapshots_registered_for_thinning():
+    tables = {table.label: table for table in registered_history()}
+
+    table = tables["pruning.DDBStoreSnapshot"]
+    assert table.time_field == "collected_at"
+    assert table.group_field == "store"

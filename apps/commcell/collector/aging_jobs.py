@@ -94,5 +94,9 @@ def aging_run(commcell_id: int, job: JobRecord) -> DataAgingRun:
         end_time=job.end_time,
         status=clean_text(job.status, STATUS_MAX_LENGTH),
         outcome=outcome,
+        # NOTE: the count of jobs a run aged is read from totalNumOfFiles, as the
+        # bundled simulator reports it. No public source confirms which jobSummary
+        # field a CommServe uses for it.
+        jobs_aged=job.total_files,
         last_seen_at=timezone.now(),
     )

@@ -121,6 +121,7 @@ def parse_job(row: Mapping[str, Any]) -> JobRecord | None:
         percent_savings=as_float(summary.get("percentSavings")),
         is_aged=bool(as_bool(summary.get("isAged"))),
         operation_name=as_str(summary.get("localizedOperationName")),
+        total_files=size_or_none(summary.get("totalNumOfFiles")),
     )
 
 

@@ -185,6 +185,7 @@ class JobRecord:
     percent_savings: float | None = None
     is_aged: bool = False
     operation_name: str = ""  # localizedOperationName, e.g. "Data Aging"
+    total_files: int | None = None  # totalNumOfFiles
 
 
 @dataclass(frozen=True, slots=True)
