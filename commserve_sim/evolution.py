@@ -5,9 +5,9 @@ whose pools, MediaAgents and DDB stores carry the values at time t. The same see
 environment and t always give the same state, so a collection at any clock value can
 be repeated and job ids do not move.
 
-- Pool used space moves by its trend's daily rate from the origin, and drops by the
-  trend's amounts at their times; free space stays between 0 and the capacity. Cloud
-  pools keep reporting -1.
+- Pool used space moves by its trend's daily rate from the origin and drops by the
+  trend's amounts at their times. Free space stays between 0 and the capacity, and
+  cloud pools keep reporting -1.
 - A MediaAgent is offline when it was offline at the origin or an outage window covers
   t; the partitions it hosts are then offline too.
 - A DDB store exists from its `created_time` and is sealed from its `sealed_time`.

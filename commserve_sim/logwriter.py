@@ -50,7 +50,6 @@ DEFAULT_LOG_DAYS = 14
 # Minutes past the hour of recurring work, so lines of one hour keep a fixed order.
 MARK_AND_SWEEP_HOUR = 2
 VOLUME_SIZE_CHECK_MINUTE = 40
-SALT_LINES = 0x106
 
 
 class RollingLog:

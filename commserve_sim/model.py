@@ -238,7 +238,7 @@ class Window:
 
 @dataclass
 class PoolTrend:
-    """How the used space of a pool moves: a steady rate and drops after pruning runs."""
+    """Trend of a pool's used space: a steady daily rate and drops after pruning runs."""
 
     fill_mb_per_day: float = 0.0
     drops: list[tuple[int, int]] = field(default_factory=list)  # (Unix time, MB freed)

@@ -353,8 +353,8 @@ def build_small(seed: int, now: int) -> Environment:
         name = overrides.pop("name", f"client{number:02d}")
         builder.add_client(name, plans[(number - 1) % len(plans)], **overrides)
 
-    # What changes over time. Every event lies before `now`, so the state at the start
-    # time is the one built above, plus the store that replaced the sealed one.
+    # Changes over time. Every event lies before `now`, so the state at the start time
+    # is the one built above, plus the store that replaced the sealed one.
     def at(days_ago: int, clock: str) -> int:
         hours, minutes = clock.split(":")
         return day_start(day_of(now) - days_ago) + int(hours) * 3600 + int(minutes) * 60

@@ -70,7 +70,7 @@ def test_state_is_a_pure_function_of_time():
     )
 
 
-def test_state_at_the_start_time_is_the_built_environment(env, timeline):
+def test_state_at_start_equals_built(env, timeline):
     state = timeline.state(NOW)
 
     for pool in env.pools:
@@ -150,7 +150,8 @@ def test_pending_deletes_grow_while_blocked_and_fall_after(timeline):
         timeline.state(moment).store_by_id[7004].partitions[0].pending_deletes
         for moment in (at(10, "18:00"), at(5, "18:00"), NOW)
     ]
-    assert full == sorted(full) and full[0] < full[-1]
+    assert full == sorted(full)
+    assert full[0] < full[-1]
 
 
 def test_pruning_pause_clears_the_store_flag(timeline):
@@ -177,7 +178,7 @@ def test_seal_replaces_the_store_at_its_time(timeline):
     assert {engine["storeId"] for engine in engines} >= {7003, 7007}
 
 
-def test_pool_goes_offline_when_all_its_media_agents_are_down():
+def test_pool_offline_when_agents_down():
     data = {
         "media_agents": [{"name": "maA"}, {"name": "maB"}],
         "pools": [{"name": "P1", "media_agents": ["maA"]}, {"name": "P2"}],
@@ -201,7 +202,7 @@ def test_pool_goes_offline_when_all_its_media_agents_are_down():
     assert by_name(timeline.state(NOW).pools, "P1").status == "Online"
 
 
-def test_data_aging_runs_mostly_complete_and_count_aged_jobs(timeline):
+def test_data_aging_outcomes(timeline):
     runs = [timeline.data_aging(day) for day in range(day_of(NOW) - 120, day_of(NOW))]
     failed = [run for run in runs if run.status == "Failed"]
 

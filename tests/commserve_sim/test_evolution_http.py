@@ -176,7 +176,8 @@ def test_pending_deletes_and_seal_over_http(client_at):
     resumed = pending(api, 7006)
     after_seal = engines(api)
 
-    assert len(blocked) == 3 and min(blocked) > 0
+    assert len(blocked) == 3
+    assert min(blocked) > 0
     assert resumed == [0, 0, 0]
     assert before_seal[7003]["sealedTime"] == 0
     assert 7007 not in before_seal
@@ -187,7 +188,7 @@ def test_pending_deletes_and_seal_over_http(client_at):
 # Data aging jobs --------------------------------------------------------------------
 
 
-def test_data_aging_jobs_are_listed_by_their_own_filter(client_at):
+def test_data_aging_job_filter(client_at):
     api = client_at(NOW)
 
     def jobs(job_filter, limit=500):
@@ -208,7 +209,8 @@ def test_data_aging_jobs_are_listed_by_their_own_filter(client_at):
     assert {job["jobType"] for job in summaries} == {"Data Aging"}
     assert all(job["jobStartTime"] % 86400 == 12 * HOUR for job in summaries)
     statuses = {job["status"] for job in summaries}
-    assert "Completed" in statuses and "Failed" in statuses
+    assert "Completed" in statuses
+    assert "Failed" in statuses
     assert all(
         job["totalNumOfFiles"] == 0 for job in summaries if job["status"] == "Failed"
     )
@@ -234,7 +236,8 @@ def read_records(folder: Path) -> dict[str, list[re.Match]]:
 def test_logs_are_written_per_host_with_rollover(evolving, log_dir):
     hosts = sorted(path.name for path in log_dir.iterdir() if path.is_dir())
 
-    assert "cs01" in hosts and "ma02" in hosts
+    assert "cs01" in hosts
+    assert "ma02" in hosts
     assert "ma05" not in hosts  # offline for the whole period
     assert {p.name for p in (log_dir / "cs01").iterdir()} >= {"MediaManagerPrune.log"}
     ma02 = {path.name for path in (log_dir / "ma02").iterdir()}
@@ -244,7 +247,7 @@ def test_logs_are_written_per_host_with_rollover(evolving, log_dir):
         assert path.stat().st_size <= 8 * 1024
 
 
-def test_log_lines_are_well_formed_and_follow_the_state(evolving, log_dir):
+def test_log_lines_follow_state(evolving, log_dir):
     offline_from, offline_to = at(6, "08:00"), at(2, "10:00")
     phases = set()
     for host in sorted(p for p in log_dir.iterdir() if p.is_dir()):

@@ -39,7 +39,7 @@ def test_example_scenario_is_served(simulator_factory):
 
     assert [plan["plan"]["planName"] for plan in plans] == ["Lab-Gold", 'Lab "Archive"']
     assert len(clients) == 7
-    assert simulator.ddb_stores == 3
+    assert simulator.ddb_stores == 5
     assert simulator.expected_jobs(job_filter="Backup,SYNTHFULL") > 100
 
 

@@ -73,7 +73,7 @@ def set_simulator_clock(base_url: str, moment: datetime) -> None:
             response = http.post(url, json={"now": moment.isoformat()})
     except httpx.HTTPError as exc:
         raise CommandError(
-            f"The simulator clock at {url} did not answer ({exc}): start "
+            f"The simulator clock at {url} did not respond ({exc}): start "
             "commserve_sim there, or collect without --as-of."
         ) from None
     if response.status_code != 200:
