@@ -127,9 +127,11 @@ def try_change(
     changed = apply_change(retention, change)
     before = analyze(retention, interval)
     after = analyze(changed, interval)
+
     sooner = None
     if before.summary.kept_days is not None and after.summary.kept_days is not None:
         sooner = before.summary.kept_days - after.summary.kept_days
+
     notes = []
     if changed.days_only and not retention.days_only:
         notes.append(
@@ -142,6 +144,7 @@ def try_change(
             "The copy is WORM: the lock may reject a shorter retention, which then "
             "applies to new jobs only."
         )
+
     effect = None
     if chains is not None:
         effect = what_if(chains(), retention, change, now)

@@ -1,8 +1,8 @@
 """Deduplication impact: dedup pools, their savings, and what extended retention holds.
 
-On a deduplicated copy the jobs share blocks, so when basic retention ages a job
+On a deduplicated copy the jobs share blocks. When basic retention ages a job,
 little space returns while a full kept by an extended rule still references the
-blocks; the space comes back only when the extended jobs age. Commvault recommends
+blocks, so the space comes back only when the extended jobs age. Commvault recommends
 a selective copy with longer basic retention in place of extended rules there, and
 does not recommend extended retention on WORM storage, whose lock also keeps a whole
 cycle until its last job expires.
@@ -35,7 +35,7 @@ ChainSource = Callable[[int], Iterable[tuple[str, list[JobRecord]]]]
 
 @dataclass(frozen=True, slots=True)
 class ExtendedHold:
-    """What the extended rules of one dedup or WORM copy keep on disk."""
+    """The jobs that the extended rules of one dedup or WORM copy keep on disk."""
 
     copy_id: int
     copy_name: str
@@ -166,6 +166,9 @@ def analyze_pool(
             )
         )
     logger.debug(
-        "pool %s (id %s): %d extended holds", pool.name, pool.pk, len(result.holds)
+        "pool %s (id %s): %d copies with extended rules measured",
+        pool.name,
+        pool.pk,
+        len(result.holds),
     )
     return result

@@ -2,7 +2,7 @@
 
 Jobs are read per storage policy, because the job history records the policy of a
 job but not the copies that hold it. Every copy of a policy is analysed over the
-policy's jobs, so a secondary copy that holds fewer jobs is overstated.
+policy's jobs, so a secondary copy that contains fewer jobs is overstated.
 """
 
 from __future__ import annotations

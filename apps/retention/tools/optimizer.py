@@ -8,7 +8,7 @@ many days sooner the other jobs age.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -206,9 +206,3 @@ def group_reviews(reviews: Iterable[RuleReview]) -> list[dict]:
         for key in GROUP_ORDER
         if groups[key]
     ]
-
-
-def iter_reviews(rules: Iterable[RetentionRule], now: datetime) -> Iterator[RuleReview]:
-    """Review each rule in turn, so a page can stream them."""
-    for rule in rules:
-        yield review_rule(rule, now)

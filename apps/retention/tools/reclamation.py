@@ -12,10 +12,11 @@ Per pool the forecast adds up, over the copies written to it:
 The timeline holds only dates the existing jobs fix. Under cycle-based retention a
 cycle that waits for a newer full not run yet has no date, so it is left out.
 
-On deduplicated pools an aged job frees only the blocks no retained job shares, so
-every figure there is an estimate: the job's media bytes times (1 − its dedup
-savings percent / 100), with the pool's average savings where the job has none.
-This errs low, because some of the job's unique blocks are freed too.
+On deduplicated pools an aged job frees only the blocks no retained job shares.
+Every figure there is therefore an estimate: the job's media bytes times
+(1 − its dedup savings percent / 100), with the pool's average savings where the
+job has none. This errs low, because some of the job's unique blocks are freed too.
+When no job of the pool reports savings, the full media bytes count.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def pool_stores(pool: StoragePool) -> list[DDBStore]:
 def is_deduplicated(
     pool: StoragePool, copies: list[StoragePolicyCopy], stores: list
 ) -> bool:
-    """Return True when the pool type, a DDB store or a copy says dedup is on."""
+    """Return True when the pool type, a DDB store or a copy shows dedup is on."""
     return (
         pool.pool_type == StoragePool.PoolType.DEDUPLICATION
         or bool(stores)
@@ -191,7 +192,7 @@ def free_space_trend(
 
 
 def pending_state(pending_deletes: int | None, rose: bool | None) -> tuple[bool, str]:
-    """Decide whether aged data still waits to be freed, and say why."""
+    """Decide whether aged data still waits to be freed, and return the reason."""
     if pending_deletes:
         return (
             True,
@@ -294,8 +295,9 @@ def forecast_pool(
 ) -> PoolForecast:
     """Forecast the space a pool gets back from aging, pruning and recommended changes.
 
-    The free space after pruning assumes the next data aging run ages the eligible
-    jobs and the DDB then frees their blocks; it is capped at the pool's capacity.
+    The free space after pruning assumes that the next data aging run ages the
+    eligible jobs and that the DDB then frees their blocks. It is capped at the
+    pool's capacity.
     """
     copies = pool_copies(pool)
     stores = pool_stores(pool)

@@ -1,9 +1,10 @@
 """Schedule analyzer: full cadence and timing per storage policy, from job history.
 
-Schedules are not collected, so everything here is measured from the jobs: the
-median gap between fulls and between synthetic fulls, the weekday and hour fulls
-start, chains whose last full is older than twice their cadence, and how the daily
-data aging run (12:00 CommServe time by default) falls against the fulls. A cycle
+Schedules are not collected, so everything here is measured from the jobs. Per
+storage policy that is the median gap between fulls and between synthetic fulls,
+the weekday and hour fulls start, and chains whose last full is older than twice
+their cadence. It also relates the fulls to the daily data aging run (12:00
+CommServe time by default). A cycle
 becomes eligible only at the first aging run after the newer full that closes it
 starts, so fulls that start just after the run add almost a day to retention.
 """

@@ -1,6 +1,8 @@
 """The retention tools over stored rules and jobs, checked by hand."""
 
+from apps.commcell.models import Job
 from apps.retention.tools.dedup import analyze_pool
+from apps.retention.tools.findings import analyze_overdue_fulls
 from apps.retention.tools.optimizer import group_reviews, review_rule
 from apps.retention.tools.reclamation import forecast_pool
 from apps.storage.models import StoragePool
@@ -102,14 +104,11 @@ def test_reclamation_plain_pool_full_bytes(weekly_pool):
 
 def test_reclamation_recent_aged_pending(weekly_pool):
     # Mark the cycle of day 21 aged: its rule date, day 49 12:00, is within 14 days.
-    from apps.commcell.models import Job
-
     aged = Job.objects.filter(
         storage_policy=weekly_pool["plan"].storage_policy,
         start_time__gte=day(21),
         start_time__lt=day(28),
     ).update(is_aged=True)
-    weekly_pool["pool"].commcell  # noqa: B018
 
     forecast = forecast_pool(weekly_pool["pool"], NOW, with_recommendations=False)
 
@@ -140,3 +139,22 @@ def test_dedup_extended_hold(weekly_pool):
     assert hold.held_bytes == FULL_BYTES
     assert hold.freed_jobs_without_rules == 1
     assert "selective copy" in hold.advice
+
+
+def test_overdue_full_finding(weekly_pool):
+    # The last full ran on day 49; at day 80 it is 31 days old, over 2 x 7 days.
+    findings = list(analyze_overdue_fulls(weekly_pool["commcell"], day(80)))
+
+    assert len(findings) == 1
+    finding = findings[0]
+    assert finding.code == "retention.full_overdue"
+    assert finding.subject_type == "storage_policy"
+    assert finding.subject_id == weekly_pool["plan"].storage_policy_id
+    assert finding.evidence["chains"] == 1
+    assert finding.evidence["full_cadence_days"] == 7
+    assert finding.title.startswith("1 chain of Weekly / ")
+
+
+def test_no_finding_when_fulls_recent(weekly_pool):
+    # On day 56 the day 49 full is 7 days old, within 2 x 7 days.
+    assert list(analyze_overdue_fulls(weekly_pool["commcell"], day(56))) == []

@@ -1,0 +1,59 @@
+"""Health rules from the schedule analysis, for the findings registry.
+
+One finding per storage policy whose chains have no completed full in twice their
+measured full cadence. Such a chain keeps its open cycle, and with it every older
+cycle that waits for a newer full, so its data stops aging.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from apps.core.findings import FindingData
+
+from .schedules import analyze_schedules
+
+if TYPE_CHECKING:
+    from apps.commcell.models import CommCell
+
+ANALYZER_NAME = "retention.schedules"
+OVERDUE_CODE = "retention.full_overdue"
+# Chain names listed in a finding's evidence; the count covers all of them.
+EVIDENCE_CHAINS = 20
+
+
+def analyze_overdue_fulls(commcell: "CommCell", now: datetime) -> Iterator[FindingData]:
+    """Report each storage policy with chains whose newest full is overdue."""
+    for schedule in analyze_schedules(now, commcell.pk):
+        if not schedule.overdue:
+            continue
+        count = len(schedule.overdue)
+        never = sum(1 for chain in schedule.overdue if chain.last_full is None)
+        subject = schedule.storage_policy_name
+        if schedule.plan_name:
+            subject = f"{schedule.plan_name} / {subject}"
+        yield FindingData(
+            code=OVERDUE_CODE,
+            severity="medium",
+            subject_type="storage_policy",
+            subject_id=schedule.storage_policy_id,
+            subject_name=subject,
+            title=(
+                f"{count} chain{'s' if count != 1 else ''} of {subject} had no "
+                "completed full in twice their full cadence."
+            ),
+            recommendation=(
+                "Check why the fulls or synthetic fulls of these clients fail or do "
+                "not run. Until a new full completes, cycle-based retention keeps "
+                "the open cycle and the cycles before it."
+            ),
+            evidence={
+                "chains": count,
+                "chains_without_full": never,
+                "full_cadence_days": schedule.full_cadence_days,
+                "synthetic_cadence_days": schedule.synthetic_cadence_days,
+                "chain_names": [
+                    chain.chain_name for chain in schedule.overdue[:EVIDENCE_CHAINS]
+                ],
+            },
+        )
