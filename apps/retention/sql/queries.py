@@ -84,68 +84,92 @@ def _rule_cte() -> str:
 
 def _jobs_cte(dialect: Dialect, scope: str) -> str:
     # The inner query projects each job to a few integers before the window sorts
-    # them: the sort then holds about 70 bytes per job instead of every column.
+    # them, so the sort holds about 70 bytes per job instead of every column. All
+    # window functions share one window, so the jobs are sorted once; running sums
+    # at the last job of each cycle then give the cycle's counts without grouping
+    # every job a second time.
     start_ms = dialect.to_ms.format("j.start_time")
+    days_only_eligible = (
+        f"CASE WHEN j.is_aged = FALSE AND j.outcome <> 'running' AND "
+        f"{start_ms} + r.days * {DAY} <= CAST(%(last_run_ms)s AS BIGINT) "
+        "THEN 1 ELSE 0 END"
+    )
     return f"""
     jobs AS (
-        SELECT w.*, r.days
+        SELECT
+            k.*,
+            SUM(k.is_full) OVER chain_order AS cycle_no,
+            LEAD(k.is_full) OVER chain_order AS next_is_full,
+            MAX(CASE WHEN k.is_full = 1 THEN k.start_ms END) OVER chain_order
+                AS full_ms,
+            MIN(k.start_ms) OVER chain_order AS chain_first_ms,
+            MAX(k.id) OVER chain_order AS newest_id,
+            COUNT(*) OVER chain_order AS jobs_so_far,
+            SUM(k.is_aged) OVER chain_order AS aged_so_far,
+            SUM(k.is_datable) OVER chain_order AS datable_so_far,
+            SUM(k.is_failed_full) OVER chain_order AS failed_fulls_so_far,
+            SUM(k.days_only_eligible) OVER chain_order AS days_only_so_far
         FROM (
             SELECT
-                k.*,
-                SUM(k.is_full) OVER (
-                    PARTITION BY k.commcell_id, k.storage_policy_id, k.client_id,
-                        k.subclient_cv_id
-                    ORDER BY k.start_time, k.job_id
-                    ROWS UNBOUNDED PRECEDING
-                ) AS cycle_no
-            FROM (
-                SELECT
-                    j.id,
-                    j.job_id,
-                    j.commcell_id,
-                    j.storage_policy_id,
-                    j.client_id,
-                    j.subclient_cv_id,
-                    j.start_time,
-                    COALESCE(j.client_id, 0) AS client_key,
-                    COALESCE(j.subclient_cv_id, -1) AS subclient_key,
-                    {start_ms} AS start_ms,
-                    CASE WHEN j.is_aged THEN 1 ELSE 0 END AS is_aged,
-                    CASE WHEN j.outcome = 'running' THEN 1 ELSE 0 END AS is_running,
-                    CASE WHEN {QUALIFYING} THEN 1 ELSE 0 END AS is_full,
-                    CASE WHEN j.level IN {FULL_LEVELS} AND NOT ({QUALIFYING})
-                        THEN 1 ELSE 0 END AS is_failed_full
-                FROM commcell_job j
-                WHERE j.storage_policy_id IS NOT NULL
-                    AND j.start_time <= %(now)s
-                    {scope}
-                {dialect.fence}
-            ) k
-        ) w
-        LEFT JOIN rule r ON r.storage_policy_id = w.storage_policy_id
+                j.id,
+                j.job_id,
+                j.commcell_id,
+                j.storage_policy_id,
+                j.client_id,
+                j.subclient_cv_id,
+                j.start_time,
+                COALESCE(j.client_id, 0) AS client_key,
+                COALESCE(j.subclient_cv_id, -1) AS subclient_key,
+                {start_ms} AS start_ms,
+                r.days,
+                CASE WHEN j.is_aged THEN 1 ELSE 0 END AS is_aged,
+                CASE WHEN j.outcome = 'running' THEN 1 ELSE 0 END AS is_running,
+                CASE WHEN j.is_aged = FALSE AND j.outcome <> 'running'
+                    THEN 1 ELSE 0 END AS is_datable,
+                CASE WHEN {QUALIFYING} THEN 1 ELSE 0 END AS is_full,
+                CASE WHEN j.level IN {FULL_LEVELS} AND NOT ({QUALIFYING})
+                    THEN 1 ELSE 0 END AS is_failed_full,
+                {days_only_eligible} AS days_only_eligible
+            FROM commcell_job j
+            LEFT JOIN rule r ON r.storage_policy_id = j.storage_policy_id
+            WHERE j.storage_policy_id IS NOT NULL
+                AND j.start_time <= %(now)s
+                {scope}
+            {dialect.fence}
+        ) k
+        WINDOW chain_order AS (
+            PARTITION BY k.commcell_id, k.storage_policy_id, k.client_id,
+                k.subclient_cv_id
+            ORDER BY k.start_time, k.job_id
+            ROWS UNBOUNDED PRECEDING
+        )
     )"""
 
 
+def _since_previous(column: str) -> str:
+    return f"{column} - COALESCE(LAG({column}) OVER chain_cycles, 0)"
+
+
 def _cycle_ctes() -> str:
+    # One row per cycle: the last job of each cycle, where the next job of the
+    # chain starts a new cycle or the chain ends.
     return f"""
     cycles AS (
         SELECT
             {CHAIN},
             cycle_no,
-            MAX(id) AS newest_id,
-            MIN(CASE WHEN is_full = 1 THEN start_ms END) AS full_ms,
-            MIN(start_ms) AS first_ms,
-            MAX(start_ms) AS last_ms,
-            COUNT(*) AS job_count,
-            SUM(is_aged) AS aged_count,
-            SUM(CASE WHEN is_aged = 0 AND is_running = 0 THEN 1 ELSE 0 END)
-                AS datable_count,
-            SUM(is_failed_full) AS failed_fulls,
-            SUM(CASE WHEN is_aged = 0 AND is_running = 0
-                AND start_ms + days * {DAY} <= CAST(%(last_run_ms)s AS BIGINT)
-                THEN 1 ELSE 0 END) AS days_only_eligible
+            newest_id,
+            full_ms,
+            CASE WHEN cycle_no = 0 THEN chain_first_ms ELSE full_ms END AS first_ms,
+            start_ms AS last_ms,
+            {_since_previous("jobs_so_far")} AS job_count,
+            {_since_previous("aged_so_far")} AS aged_count,
+            {_since_previous("datable_so_far")} AS datable_count,
+            {_since_previous("failed_fulls_so_far")} AS failed_fulls,
+            {_since_previous("days_only_so_far")} AS days_only_eligible
         FROM jobs
-        GROUP BY {CHAIN}, cycle_no
+        WHERE next_is_full = 1 OR next_is_full IS NULL
+        WINDOW chain_cycles AS (PARTITION BY {CHAIN} ORDER BY cycle_no)
     ),
     cyc AS (
         SELECT
