@@ -5,10 +5,10 @@ Steps, all in one run on the same machine:
 2. Insert one CommCell with 250 plans (one storage policy each), 600 copies with
    a retention rule each (250 primary copies, 350 secondary), 60 storage pools and
    up to 20,000 clients.
-3. Generate the jobs in Python and load them with COPY: per chain (client and
-   subclient) a daily incremental and a weekly or monthly full, with some fulls and
-   incrementals failing, some fulls completed with errors or synthetic, and the
-   newest job of some chains still running. Then VACUUM ANALYZE the job table.
+3. Generate the jobs in Python and load them with COPY. Each chain (client and
+   subclient) has a daily incremental and a weekly or monthly full. Some fulls and
+   incrementals fail, some fulls complete with errors or are synthetic, and the
+   newest job of some chains is still running. Then VACUUM ANALYZE the job table.
 4. In a child process under GNU time (wall time and maximum RSS): refresh the
    ChainCadence and CopyRetentionSummary tables, stream the per-job eligibility of
    every job, and answer for one storage policy. PostgreSQL's temporary file bytes
@@ -126,6 +126,7 @@ def insert_inventory(conn: psycopg.Connection, clients: int) -> None:
     """Insert the CommCell, policies, plans, copies, rules, pools and clients."""
     stamp = "now()"
     seen = f"{stamp}, {stamp}"
+
     conn.execute(
         "INSERT INTO commcell_commcell (id, name, base_url, auth_type, username, "
         "secret_encrypted, verify_tls, ca_bundle, timeout_seconds, page_size, "
@@ -135,17 +136,20 @@ def insert_inventory(conn: psycopg.Connection, clients: int) -> None:
         "'http://127.0.0.1:9/webconsole/api', 'password', 'bench', '', true, '', 60, "
         f"1000, 90, 48, 0, false, '', '', {seen}, '')"
     )
+
     conn.execute(
         "INSERT INTO commcell_storagepolicy (id, commcell_id, cv_id, name, "
         f"first_seen_at, last_seen_at) SELECT g, 1, g, 'SP-' || g, {seen} "
         f"FROM generate_series(1, {PLANS}) g"
     )
+
     conn.execute(
         "INSERT INTO commcell_plan (id, commcell_id, cv_id, name, first_seen_at, "
         f"last_seen_at, description, storage_policy_id) SELECT g, 1, g, "
         f"'Plan-' || g, {seen}, '', g FROM generate_series(1, {PLANS}) g"
     )
-    # Copies 1..250 are the primary copies; the rest are secondary copies.
+
+    # Copies 1..250 are the primary copies and the rest are secondary copies.
     conn.execute(
         "INSERT INTO commcell_storagepolicycopy (id, commcell_id, cv_id, name, "
         "first_seen_at, last_seen_at, copy_precedence, is_default, is_snap_copy, "
@@ -157,10 +161,12 @@ def insert_inventory(conn: psycopg.Connection, clients: int) -> None:
         f"'Pool' || (g % {POOLS}), '', "
         f"1 + (g - 1) % {PLANS} FROM generate_series(1, {COPIES}) g"
     )
+
     values = ", ".join(
         f"({index}, {days}, {cycles}, {str(aging).lower()})"
         for index, (days, cycles, aging) in enumerate(RULES)
     )
+
     conn.execute(
         "INSERT INTO retention_retentionrule (commcell_id, copy_id, storage_policy_id, "
         "plan_id, retention_days, retention_cycles, data_aging_enabled, "
@@ -171,11 +177,13 @@ def insert_inventory(conn: psycopg.Connection, clients: int) -> None:
         f"FROM commcell_storagepolicycopy c JOIN (VALUES {values}) "
         f"AS r(k, days, cycles, aging) ON r.k = c.id % {len(RULES)}"
     )
+
     conn.execute(
         "INSERT INTO storage_storagepool (commcell_id, cv_id, name, first_seen_at, "
         "last_seen_at, status, online, worm_flags) SELECT 1, g, 'Pool' || g, "
         f"{seen}, 'Online', true, 0 FROM generate_series(1, {POOLS}) g"
     )
+
     conn.execute(
         "INSERT INTO commcell_client (id, commcell_id, cv_id, name, first_seen_at, "
         "last_seen_at, host_name, display_name, company) SELECT g, 1, g, "
@@ -232,7 +240,7 @@ def chain_rows(chain: int, clients: int, days: int, rng: random.Random):
 
 
 def load_jobs(conn: psycopg.Connection, total: int, days: int, seed: int) -> int:
-    """COPY about ``total`` jobs in chains of ``days`` daily jobs; return the count."""
+    """COPY about ``total`` jobs in chains of ``days`` daily jobs and return the count."""
     rng = random.Random(seed)
     chains = -(-total // days)
     clients = min(MAX_CLIENTS, chains)

@@ -2,7 +2,7 @@
 
 Each entry point picks the fragments for the database in use (PostgreSQL, or SQLite
 for the quick start) and runs set-based statements: the result tables are rewritten
-with ``INSERT ... SELECT`` inside one transaction, and per-job answers stream from a
+with ``INSERT ... SELECT`` inside one transaction, and per-job results stream from a
 cursor. Memory in Python stays flat whatever the job count.
 
 Which rule applies: the retention rule of the storage policy's primary copy (copy
@@ -118,7 +118,7 @@ def job_eligibility(
 
     Rows come in chain order, then by start time and job id. With a storage policy
     the database reads that policy's jobs through the job table's storage policy
-    index, which answers for one plan or copy quickly. Reason codes are listed in
+    index, which keeps the query for one plan or copy fast. Reason codes are listed in
     ``queries.REASONS``; "no_rule" marks jobs whose policy has no usable rule on its
     primary copy.
     """

@@ -11,7 +11,7 @@ the first data aging run at or after that moment.
 Times are integer milliseconds since 1970 UTC (see ``dialects``). Named parameters:
 ``now`` (the timestamp column's stored form), ``now_ms``, ``last_run_ms`` (the last
 data aging run at or before ``now``), ``offset_ms`` (time of day of the aging runs, in
-UTC), ``cycles_unknown`` and, when the scope asks for them, ``commcell_id`` and
+UTC), ``cycles_unknown`` and, when the scope filters on them, ``commcell_id`` and
 ``storage_policy_id``.
 """
 
@@ -58,7 +58,7 @@ def scope_filter(*, commcell: bool, storage_policy: bool, alias: str = "j") -> s
 
 def _rule_cte() -> str:
     # The primary copy (precedence 1) of each storage policy and its retention rule.
-    # Unknown cycles count as `cycles_unknown`; invalid values make the rule unusable.
+    # Unknown cycles count as `cycles_unknown`. Invalid values make the rule unusable.
     return """
     primary_copy AS (
         SELECT storage_policy_id, MIN(id) AS copy_id
@@ -84,8 +84,8 @@ def _rule_cte() -> str:
 
 def _jobs_cte(dialect: Dialect, scope: str) -> str:
     # The inner query projects each job to a few integers before the window sorts
-    # them, so the sort holds about 70 bytes per job instead of every column. All
-    # window functions share one window, so the jobs are sorted once; running sums
+    # them, so the sort stores about 70 bytes per job instead of every column. All
+    # window functions share one window, so the jobs are sorted once. Running sums
     # at the last job of each cycle then give the cycle's counts without grouping
     # every job a second time.
     start_ms = dialect.to_ms.format("j.start_time")

@@ -1,6 +1,6 @@
 """Job histories for the retention SQL tests, built with the factories.
 
-Day 1 is 2026-01-01. Jobs start at 22:00 UTC unless a case says otherwise, and data
+Day 1 is 2026-01-01. Jobs start at 22:00 UTC unless a case states otherwise, and data
 aging runs daily at 12:00 UTC.
 """
 
@@ -70,7 +70,7 @@ def fulls_with_daily_incrementals(period: int, last_day: int) -> list[tuple]:
 
 
 def build_mixed(commcell=None):
-    """Create several chains covering every reason code; return the CommCell."""
+    """Create several chains covering every reason code and return the CommCell."""
     commcell = commcell or CommCellFactory(name="cs-mixed")
     weekly, _ = make_policy(commcell, days=14, cycles=2)
     monthly, _ = make_policy(commcell, days=30, cycles=1)

@@ -111,7 +111,7 @@ def test_failed_full_extends_previous_cycle(commcell, client):
     assert result[jobs[0].job_id].retain_until == day(22, hour=12)
 
 
-def test_completed_with_errors_and_synthetic_fulls_start_cycles(commcell, client):
+def test_errors_and_synthetic_fulls_start_cycles(commcell, client):
     policy, _ = make_policy(commcell, days=7, cycles=1)
     rows = fulls_with_daily_incrementals(7, 21)
     rows[7] = (day(8), FULL, ERRORS)

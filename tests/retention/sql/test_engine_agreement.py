@@ -1,4 +1,4 @@
-"""The SQL analysis and the Python engine give the same answers on the same jobs."""
+"""The SQL analysis and the Python engine give the same results on the same jobs."""
 
 import random
 from datetime import timedelta
@@ -81,7 +81,7 @@ def build_random(seed: int):
 
 
 def engine_results(commcell, now):
-    """Evaluate every chain with the engine; return verdicts by job id and chains."""
+    """Evaluate every chain with the engine and return verdicts by job id and chains."""
     rules = {
         rule.storage_policy_id: rule
         for rule in RetentionRule.objects.filter(commcell=commcell)

@@ -1,4 +1,4 @@
-"""The portable SQL gives the same answers on SQLite as on PostgreSQL."""
+"""The portable SQL gives the same results on SQLite as on PostgreSQL."""
 
 import json
 import os
