@@ -8,6 +8,7 @@ import gc
 import ipaddress
 import logging
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -144,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"rolled-over versions kept per log (default {DEFAULT_VERSIONS})",
     )
     parser.add_argument(
+        "--log-refresh-seconds",
+        type=int,
+        default=0,
+        help="with --log-dir, write the logs again every N seconds of wall time "
+        "when the clock has moved forward since the last write (default 0: only on "
+        "POST /__sim__/logs)",
+    )
+    parser.add_argument(
         "--log-level",
         default="WARNING",
         help="logging level on stderr (default WARNING)",
@@ -191,6 +200,11 @@ def check_log_options(args: argparse.Namespace) -> str | None:
         return f"--log-days {args.log_days} is out of range: give 0 to 90."
     if not 1 <= args.log_max_kb <= 1024 * 1024:
         return f"--log-max-kb {args.log_max_kb} is out of range: give 1 to 1048576."
+    if not 0 <= args.log_refresh_seconds <= 86400:
+        return (
+            f"--log-refresh-seconds {args.log_refresh_seconds} is out of range: "
+            "give 0 to 86400."
+        )
     if not 1 <= args.log_versions <= 100:
         return f"--log-versions {args.log_versions} is out of range: give 1 to 100."
     if args.log_dir is not None and args.log_dir.exists() and not args.log_dir.is_dir():
@@ -216,6 +230,29 @@ def attach_log_writer(app: SimulatorApp, args: argparse.Namespace) -> None:
         versions=args.log_versions,
         log_days=args.log_days,
     )
+
+
+def start_log_refresh(app: SimulatorApp, seconds: int) -> threading.Thread:
+    """Write the logs every `seconds` while the simulated clock moves forward.
+
+    A clock set back (a replay of the past) is skipped, so files never shrink.
+    """
+
+    def refresh() -> None:
+        while True:
+            time.sleep(seconds)
+            now = app.clock.now()
+            last = app.log_writer.written_until
+            if last is not None and now <= last:
+                continue
+            try:
+                app.log_writer.write(now)
+            except OSError:
+                logger.exception("Writing the logs of %s failed", app.env.name)
+
+    thread = threading.Thread(target=refresh, name="log-refresh", daemon=True)
+    thread.start()
+    return thread
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.log_refresh_seconds:
+            start_log_refresh(app, args.log_refresh_seconds)
 
     tls = None
     if args.tls_self_signed:

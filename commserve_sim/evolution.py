@@ -21,6 +21,7 @@ be repeated and job ids do not move.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 
 from commserve_sim.jobs import DATA_AGING_OFFSET, day_of, day_start, mix
@@ -59,6 +60,9 @@ class Timeline:
         self.seed = seed
         self.evolution = env.evolution or Evolution(origin=0)
         self._pending: dict[int, list[int]] = {}
+        # The HTTP server answers requests on several threads; the series of pending
+        # deletes is extended under this lock so that no hour is appended twice.
+        self._pending_lock = threading.Lock()
         self._last: tuple[int, Environment] | None = None
         self._clients_with_jobs = sum(1 for client in env.clients if client.has_jobs)
 
@@ -143,17 +147,17 @@ class Timeline:
         hour = moment // SECONDS_PER_HOUR
         if hour < start_hour or not self.evolution.origin:
             return 0
-        series = self._pending.setdefault(store.store_id, [0])
-        while len(series) <= hour - start_hour:
-            index = len(series)
-            at = (start_hour + index) * SECONDS_PER_HOUR
-            value = series[-1]
-            if at % SECONDS_PER_DAY == DATA_AGING_OFFSET:
-                value += self.aged_records(store, day_of(at))
-            if not self.pruning_block(store, at):
-                value = max(0, value - self.evolution.pruned_records_per_hour)
-            series.append(value)
-        return series[hour - start_hour]
+        with self._pending_lock:
+            series = self._pending.setdefault(store.store_id, [0])
+            while len(series) <= hour - start_hour:
+                at = (start_hour + len(series)) * SECONDS_PER_HOUR
+                value = series[-1]
+                if at % SECONDS_PER_DAY == DATA_AGING_OFFSET:
+                    value += self.aged_records(store, day_of(at))
+                if not self.pruning_block(store, at):
+                    value = max(0, value - self.evolution.pruned_records_per_hour)
+                series.append(value)
+            return series[hour - start_hour]
 
     def pruned_in_hour(self, store: DDBStore, hour_start: int) -> int:
         """Return the records one partition pruned in the hour that starts then."""

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,18 +121,22 @@ class LogWriter:
         self.log_days = log_days
         origin = origin if origin is not None else timeline.evolution.origin
         self.start = day_start(day_of(origin) - log_days)
+        self.written_until: int | None = None
+        self._lock = threading.Lock()
 
     # Public ----------------------------------------------------------------------
 
     def write(self, until: int) -> int:
         """Write every log up to `until` and return the number of files written."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=self.root))
-        try:
-            files = self._generate(staging, until)
-            count = self._publish(staging)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with self._lock:
+            self.root.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=self.root))
+            try:
+                files = self._generate(staging, until)
+                count = self._publish(staging)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            self.written_until = until
         logger.info(
             "Wrote %d log files of %s up to %s in %s (%d logs)",
             count,

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -301,6 +302,39 @@ def test_logs_endpoint_rewrites_the_same_content(evolving, log_dir):
     assert response.json()["files"] == len(before)
     after = {p.relative_to(log_dir): p.read_bytes() for p in log_dir.rglob("*.log")}
     assert after == before
+
+
+def test_log_refresh_follows_the_clock_forward(simulator_factory, tmp_path):
+    simulator = simulator_factory(
+        "--preset",
+        "small",
+        "--log-dir",
+        str(tmp_path),
+        "--log-days",
+        "1",
+        "--log-refresh-seconds",
+        "1",
+    )
+    engine_log = tmp_path / "ma01" / "SIDBEngine.log"
+    first = engine_log.stat().st_size
+
+    simulator.advance_clock(2 * 86400)
+    grown = wait_for_size(engine_log, lambda size: size > first)
+    now = simulator.http.get(f"{simulator.control_url}/clock").json()["now"]
+    set_clock(simulator, now - 86400)
+    time.sleep(2.5)
+
+    assert grown > first
+    assert engine_log.stat().st_size == grown
+
+
+def wait_for_size(path: Path, done, timeout: float = 20.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and done(path.stat().st_size):
+            return path.stat().st_size
+        time.sleep(0.2)
+    return path.stat().st_size
 
 
 def test_logs_endpoint_needs_a_log_dir(commserve_sim):
