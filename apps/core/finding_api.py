@@ -17,20 +17,21 @@ from apps.commcell.models import CommCell
 from . import tasks
 from .analysis import AnalysisAlreadyRunning
 from .api import IdFilter, NewestFirstCursorPagination
-from .finding_filters import FINDING_SEVERITIES, FindingFilterSet
+from .finding_filters import FindingFilterSet
 from .finding_summary import summarize
 from .models import AnalysisRun, Finding
+from .severity import Severity
 
 logger = logging.getLogger(__name__)
 
 
-class NamedObjectSerializer(serializers.Serializer):
+class FindingCommCellSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
 
 
 class FindingSerializer(serializers.ModelSerializer):
-    commcell = NamedObjectSerializer(read_only=True)
+    commcell = FindingCommCellSerializer(read_only=True)
     last_run = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
@@ -60,29 +61,29 @@ class FindingSerializer(serializers.ModelSerializer):
         }
 
 
-class SeverityCountSerializer(serializers.Serializer):
-    severity = serializers.ChoiceField(choices=FINDING_SEVERITIES)
+class FindingSeverityCountSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices)
     label = serializers.CharField()
     count = serializers.IntegerField()
 
 
-class CodeCountSerializer(serializers.Serializer):
+class FindingCodeCountSerializer(serializers.Serializer):
     code = serializers.CharField()
     count = serializers.IntegerField()
 
 
 class FindingSummarySerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Findings that match the filters.")
-    severities = SeverityCountSerializer(
+    severities = FindingSeverityCountSerializer(
         many=True, help_text="Findings per severity, most severe first."
     )
-    codes = CodeCountSerializer(
+    codes = FindingCodeCountSerializer(
         many=True, help_text="The 20 codes with the most findings."
     )
 
 
 class AnalysisRunSerializer(serializers.ModelSerializer):
-    commcell = NamedObjectSerializer(read_only=True)
+    commcell = FindingCommCellSerializer(read_only=True)
     requested_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
 
     class Meta:

@@ -129,7 +129,9 @@ def test_nightly_analysis_covers_enabled_commcells(eager_celery):
     assert run.commcell == enabled
     assert run.trigger == AnalysisRun.Trigger.NIGHTLY
     assert run.status == AnalysisRun.Status.SUCCEEDED
-    assert Finding.objects.get().code == "retention.aging_disabled"
+    assert (
+        Finding.objects.get(analyzer=ANALYZER_NAME).code == "retention.aging_disabled"
+    )
 
 
 def test_task_skips_missing_commcell(eager_celery):
@@ -155,7 +157,10 @@ def test_enqueue_runs_queued_run(eager_celery, django_capture_on_commit_callback
     run.refresh_from_db()
     assert run.status == AnalysisRun.Status.SUCCEEDED
     assert run.trigger == AnalysisRun.Trigger.MANUAL
-    assert Finding.objects.get().code == "retention.short_term_stretched"
+    assert (
+        Finding.objects.get(analyzer=ANALYZER_NAME).code
+        == "retention.short_term_stretched"
+    )
 
 
 def test_receiver_ignores_failed_collection(django_capture_on_commit_callbacks):
@@ -184,7 +189,7 @@ def test_collection_queues_analysis(
     run = AnalysisRun.objects.get(commcell=commcell)
     assert run.trigger == AnalysisRun.Trigger.COLLECTION
     assert run.sync_run == sync_run
-    assert run.status == AnalysisRun.Status.SUCCEEDED
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.errors
     assert run.analyzed_at == sync_run.history_time
     not_ok = (
         RetentionRule.objects.filter(commcell=commcell).exclude(severity="ok").count()
@@ -204,7 +209,10 @@ def test_command_analyzes_named_commcell():
 
     assert "cs-cli: analysis run" in out.getvalue()
     assert "succeeded" in out.getvalue()
-    assert Finding.objects.get().code == "retention.infinite_retention"
+    assert (
+        Finding.objects.get(analyzer=ANALYZER_NAME).code
+        == "retention.infinite_retention"
+    )
 
 
 def test_command_rejects_unknown_name():
