@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 ANALYZER_NAME = "retention.schedules"
 OVERDUE_CODE = "retention.full_overdue"
-# Chain names listed in a finding's evidence; the count covers all of them.
+# Chain names listed in a finding's evidence. The count covers all of them.
 EVIDENCE_CHAINS = 20
 
 

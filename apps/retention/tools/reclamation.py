@@ -199,13 +199,24 @@ def pending_state(pending_deletes: int | None, rose: bool | None) -> tuple[bool,
             f"The pool's DDB stores report {pending_deletes:,} pending deletes.",
         )
     if rose is False:
-        return True, (
-            f"Free space did not rise over the last {PENDING_WINDOW_DAYS} days."
+        return (
+            True,
+            f"Free space did not rise over the last {PENDING_WINDOW_DAYS} days.",
         )
     if rose is None and pending_deletes is None:
         return True, (
             "No pending-delete count and fewer than two capacity snapshots, so "
             "recently aged data is counted as not yet freed."
+        )
+    if rose is None:
+        return False, (
+            "The pool's DDB stores report no pending deletes, so aged data counts "
+            "as freed."
+        )
+    if pending_deletes is None:
+        return False, (
+            f"Free space rose over the last {PENDING_WINDOW_DAYS} days, so aged "
+            "data counts as freed."
         )
     return False, "Free space rose and no deletes are pending: aged data was freed."
 

@@ -152,12 +152,18 @@ def test_pending_state_reasons():
     pending, reason = pending_state(12_000, True)
     flat, flat_reason = pending_state(0, False)
     freed, _ = pending_state(0, True)
+    no_deletes, no_deletes_reason = pending_state(0, None)
+    unknown, unknown_reason = pending_state(None, None)
 
     assert pending is True
     assert "12,000 pending deletes" in reason
     assert flat is True
     assert "did not rise" in flat_reason
     assert freed is False
+    assert no_deletes is False
+    assert "no pending deletes" in no_deletes_reason
+    assert unknown is True
+    assert "fewer than two capacity snapshots" in unknown_reason
 
 
 def test_timeline_adds_days_and_caps():

@@ -1,0 +1,63 @@
+"""The retention tools over a collection from the running CommServe simulator."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.commcell.models import Job, StoragePolicyCopy
+from apps.retention.models import RetentionRule
+from apps.retention.tools.dedup import analyze_pool
+from apps.retention.tools.optimizer import review_rule, rules_to_review
+from apps.retention.tools.reclamation import forecast_pool, pools_to_forecast
+from apps.retention.tools.schedules import analyze_schedules
+from tests.commcell.test_collector import collect, sim_commcell
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def collected(commserve_sim):
+    commcell = sim_commcell(commserve_sim, initial_job_days=60)
+    run = collect(commcell)
+    assert run.status == "succeeded", run.errors
+    return commcell
+
+
+def test_tools_on_collected_estate(collected):
+    now = timezone.now()
+    jobs = Job.objects.filter(commcell=collected).count()
+    rules = list(rules_to_review(collected.pk))
+    pools = list(pools_to_forecast(collected.pk))
+
+    reviews = [review_rule(rule, now) for rule in rules]
+    forecasts = [forecast_pool(pool, now) for pool in pools]
+    dedup = [analyze_pool(pool, now) for pool in pools]
+    schedules = analyze_schedules(now, collected.pk)
+
+    assert jobs > 0
+    assert len(reviews) == RetentionRule.objects.filter(commcell=collected).count()
+    assert any(review.full_interval_days for review in reviews)
+    linked = StoragePolicyCopy.objects.filter(
+        commcell=collected, storage_pool_cv_id__in=[pool.cv_id for pool in pools]
+    ).count()
+    assert linked > 0
+    assert sum(len(forecast.copies) for forecast in forecasts) > 0
+    assert all(len(forecast.timeline) == 30 for forecast in forecasts)
+    assert any(result is not None for result in dedup)
+    assert schedules
+    assert sum(schedule.fulls for schedule in schedules) > 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "analyzers:optimizer",
+        "analyzers:reclamation",
+        "analyzers:dedup",
+        "analyzers:schedules",
+    ],
+)
+def test_pages_on_collected_estate(name, collected, viewer_client):
+    response = viewer_client.get(reverse(name), {"commcell": collected.pk})
+
+    assert response.status_code == 200
