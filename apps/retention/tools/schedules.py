@@ -72,6 +72,7 @@ class PolicySchedule:
     overdue: list[OverdueChain] = field(default_factory=list)
     median_end_hour: float | None = None
     median_hours_to_aging: float | None = None
+    median_hours_end_to_aging: float | None = None
     fulls_across_aging: int = 0
     aging_sentence: str = ""
 
@@ -114,6 +115,7 @@ def analyze_policy(
     chain_last: list[tuple[str, datetime | None, float | None]] = []
     end_hours: list[float] = []
     waits: list[float] = []
+    end_waits: list[float] = []
 
     for _key, group in groupby(jobs, key=lambda job: job.chain_key):
         chain = list(group)
@@ -143,6 +145,8 @@ def analyze_policy(
             if job.end is not None:
                 local_end = job.end + timedelta(minutes=offset_minutes)
                 end_hours.append(local_end.hour + local_end.minute / 60)
+                end_run = next_aging_run(job.end, aging_time, offset_minutes)
+                end_waits.append((end_run - job.end).total_seconds() / 3600)
                 if run < job.end:
                     schedule.fulls_across_aging += 1
 
@@ -166,6 +170,8 @@ def analyze_policy(
         schedule.median_end_hour = statistics.median(end_hours)
     if waits:
         schedule.median_hours_to_aging = statistics.median(waits)
+    if end_waits:
+        schedule.median_hours_end_to_aging = statistics.median(end_waits)
     schedule.aging_sentence = _aging_sentence(schedule, aging_time)
     return schedule
 
@@ -196,6 +202,11 @@ def _aging_sentence(schedule: PolicySchedule, aging_time: time) -> str:
         f"A cycle that a new full closes becomes eligible at the next {run} data "
         f"aging run, a median of {wait:.1f} hours after the full starts."
     )
+    if schedule.median_hours_end_to_aging is not None:
+        text += (
+            f" Fulls finish a median of {schedule.median_hours_end_to_aging:.1f} "
+            f"hours before the next {run} run."
+        )
     if schedule.fulls_across_aging:
         text += (
             f" {schedule.fulls_across_aging} fulls were still running at an aging "

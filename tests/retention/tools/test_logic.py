@@ -210,6 +210,9 @@ def test_schedule_cadence_weekday_and_overdue():
     assert schedule.overdue[0].days_since_full == pytest.approx(22 - 9 / 24)
     # A full at 22:00 waits 14 hours for the 12:00 run.
     assert schedule.median_hours_to_aging == 14
+    # It ends at 23:00, 13 hours before the run.
+    assert schedule.median_hours_end_to_aging == 13
+    assert "13.0 hours before the next 12:00 run" in schedule.aging_sentence
     assert schedule.fulls_across_aging == 0
 
 
