@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from apps.commcell.models import CommCell, Job, Plan, StoragePolicyCopy
+from apps.commcell.models import CommCell, Job, StoragePolicyCopy
 from apps.core.findings import FindingData
 
 from . import sql
@@ -32,7 +32,7 @@ DELAY_FLAG_PERCENT = 30.0
 # A plan whose fulls succeed less often than this over the window is flagged.
 FULL_SUCCESS_TARGET_PERCENT = 95.0
 SUCCESS_WINDOW_DAYS = 30
-# Examples named in one data-quality finding; the evidence carries the count.
+# Examples named in one data-quality finding. The evidence also stores the count.
 MAX_EXAMPLES = 10
 
 FULL_LEVELS = (Job.Level.FULL, Job.Level.SYNTHETIC_FULL)
@@ -279,8 +279,8 @@ def full_success(
 ) -> list[dict[str, Any]]:
     """Count fulls, successes, failures and running fulls per plan (and client).
 
-    One GROUP BY over the job rows; the window comes from ``full_jobs``. Killed and
-    other outcomes count as failures, running fulls count as neither.
+    This is one GROUP BY over the job rows, and ``full_jobs`` sets the window. Killed
+    and other outcomes count as failures, and running fulls count as neither.
     """
     keys = ["commcell_id", "plan_id", "plan__name"]
     if by_client:
@@ -341,7 +341,7 @@ def data_quality_findings(commcell: CommCell, now: datetime) -> Iterator[Finding
     Checks: finished jobs without an end time, negative sizes, rules with invalid
     days or cycles, and current primary copies with no jobs. Duplicate job ids are
     not checked here because the unique (commcell, job_id) constraint rejects them
-    on insert. The job retention page reports any the engine sees in one chain.
+    on insert. The job retention page lists any that the engine finds in one chain.
     """
     problems: dict[tuple[str, int], _Problems] = {}
 
@@ -495,12 +495,6 @@ def _copies_without_jobs(commcell: CommCell) -> Iterator[tuple[int, str, str, An
             "are unknown.",
             {"kind": "no_jobs", "job_count": 0},
         )
-
-
-def plan_of(copy_id: int) -> Plan | None:
-    """Return the plan recorded on a copy's retention rule, or None."""
-    rule = RetentionRule.objects.filter(copy_id=copy_id).select_related("plan").first()
-    return rule.plan if rule else None
 
 
 def estimate_sentence(rule: RetentionRule, interval: float | None) -> str:

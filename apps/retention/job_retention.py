@@ -14,7 +14,6 @@ from apps.commcell.models import Job
 from .analysis import copy_retention
 from .engine import (
     ChainResult,
-    EngineSettings,
     JobRecord,
     JobVerdict,
     Reason,
@@ -40,9 +39,6 @@ REASON_LABELS = {
     Reason.AGED: "aged",
 }
 
-# The settings the page names because the sources leave them open.
-ASSUMPTIONS_SETTINGS = EngineSettings()
-
 
 @dataclass(frozen=True)
 class CycleJobs:
@@ -58,7 +54,7 @@ class JobRetention:
     """The verdict of one job, its chain result and the cycles around it.
 
     ``rule`` is None when the job has no storage policy or the policy's primary copy
-    has no retention rule; then ``verdict`` and ``result`` are None too.
+    has no retention rule. Then ``verdict`` and ``result`` are None too.
     """
 
     job: Job
@@ -103,7 +99,7 @@ def primary_rule(job: Job) -> RetentionRule | None:
 
 
 def job_record(job: Job) -> JobRecord:
-    """Convert a job row to the engine's input; the size is the media size."""
+    """Convert a job row to the engine's input, with the media size as its size."""
     return JobRecord(
         job_id=job.job_id,
         start=job.start_time,

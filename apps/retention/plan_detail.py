@@ -115,7 +115,7 @@ def waiting_jobs(plan: Plan, now: datetime, page: int) -> WaitingPage:
     """Return one page of the plan's jobs that have not aged and may not age yet.
 
     The eligibility query runs over the plan's storage policy in SQL and streams its
-    rows, so memory holds one page. Counting the total reads every row of the policy.
+    rows, so memory keeps one page. Counting the total reads every row of the policy.
     """
     if plan.storage_policy_id is None:
         return WaitingPage([], 0, 1, WAITING_PAGE_SIZE)

@@ -1,7 +1,7 @@
 """Retention pages: the rule dashboard, effective retention, the cycle and backup
 success analyzers, the job retention page and the plan page.
 
-The analyzer pages read the rows that the nightly analysis stored; only the backup
+The analyzer pages read the rows that the nightly analysis stored. Only the backup
 success counts are aggregated per request, in one SQL query.
 """
 
@@ -179,7 +179,9 @@ class CopyRetentionListView(FilteredPageMixin, View):
         valid = filterset.is_valid()
         rules = filterset.qs if valid else RetentionRule.objects.none()
 
-        page_obj = Paginator(rules, PAGE_SIZE).get_page(request.GET.get("page"))
+        page_obj = Paginator(rules, ANALYZER_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         context = {
             "form": filterset.form,
             "filter_errors": _filter_errors(filterset),
@@ -204,7 +206,9 @@ class CycleAnalyzerView(FilteredPageMixin, View):
         valid = filterset.is_valid()
         summaries = filterset.qs if valid else CopyRetentionSummary.objects.none()
 
-        page_obj = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
+        page_obj = Paginator(summaries, ANALYZER_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         chains = open_chains()
         if valid and filterset.form.cleaned_data.get("commcell"):
             chains = chains.filter(commcell=filterset.form.cleaned_data["commcell"])
@@ -247,7 +251,7 @@ class BackupSuccessView(FilteredPageMixin, View):
                 plan_name=form.cleaned_data["plan_name"],
                 flagged_only=form.cleaned_data["flagged"],
             )
-        page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page_obj = Paginator(rows, ANALYZER_PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "form": form,
             "filter_errors": _form_errors(form),
@@ -304,9 +308,11 @@ class PlanDetailView(ViewerRequiredMixin, View):
         return render(request, "retention/plan_detail.html", context)
 
 
-# Open chains and findings listed in full on a page; the API pages the rest.
-OPEN_CHAIN_LIMIT = 100
-FINDING_LIMIT = 100
+# Rows per page of the analyzer pages, and the open chains and findings a page lists.
+# The API pages through all of them.
+ANALYZER_PAGE_SIZE = 25
+OPEN_CHAIN_LIMIT = 25
+FINDING_LIMIT = 50
 
 
 def copy_row(rule: RetentionRule) -> dict[str, Any]:

@@ -99,7 +99,7 @@ def test_low_full_success_flags_plan(estate):
     low = found["retention.full_success_low"]
     assert [item.subject_id for item in low] == [estate["failing"].pk]
     item = low[0]
-    # Days 31 to 60 of the failing chain hold four failed weekly fulls and no good one.
+    # Days 31 to 60 of the failing chain contain four failed weekly fulls and no good one.
     assert item.evidence["failed"] == 4
     assert item.evidence["succeeded"] == 0
     assert item.evidence["success_percent"] == 0.0
