@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 from apps.commcell.models import InventoryModel, _inventory_constraints
@@ -160,16 +161,22 @@ class SingletonModel(models.Model):
         return row
 
 
+# A hundred years: the limit keeps date arithmetic on these settings from overflowing.
+MAX_HISTORY_DAYS = 36_500
+
+
 class SnapshotRetention(SingletonModel):
     """How long pool, MediaAgent and other registered snapshots are kept."""
 
     keep_all_days = models.PositiveIntegerField(
         default=30,
+        validators=[MaxValueValidator(MAX_HISTORY_DAYS)],
         help_text="Days during which every snapshot is kept. Older snapshots are "
         "thinned to the last one of each day.",
     )
     keep_days = models.PositiveIntegerField(
         default=730,
+        validators=[MaxValueValidator(MAX_HISTORY_DAYS)],
         help_text="Days after which snapshots are deleted. Must be larger than the "
         "days during which every snapshot is kept.",
     )
@@ -209,6 +216,7 @@ class StorageThresholds(SingletonModel):
     )
     full_soon_days = models.PositiveIntegerField(
         default=30,
+        validators=[MaxValueValidator(MAX_HISTORY_DAYS)],
         help_text="A pool forecast to be full within this many days gets a finding.",
     )
 

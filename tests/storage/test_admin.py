@@ -63,3 +63,13 @@ def test_viewer_cannot_open_settings(viewer_client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_retention_rejects_days_past_limit(admin_role_client):
+    response = admin_role_client.post(
+        RETENTION_URL, {"keep_all_days": 30, "keep_days": 100_000}
+    )
+
+    assert response.status_code == 200
+    assert "less than or equal to 36500" in response.content.decode()
+    assert SnapshotRetention.load().keep_days == 730
