@@ -121,7 +121,7 @@ def queue_analysis_after_collection(
     """Queue an analysis once a succeeded or partial collection is committed."""
     if status not in ANALYZED_OUTCOMES:
         logger.info(
-            "CommCell %s (id %s): no analysis after sync run %s, which %s",
+            "CommCell %s (id %s): no analysis after sync run %s because its status is %s",
             commcell.name,
             commcell.pk,
             run.pk,
