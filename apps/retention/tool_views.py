@@ -1,11 +1,12 @@
 """Pages of the retention tools: optimizer, reclamation, dedup, schedules, checker.
 
 Each view reads its filter, calls the plain logic in ``apps.retention.tools`` and
-renders the result. Every page is open to viewers; the checker's POST only computes
-and stores nothing.
+renders the result. Every page is open to viewers, because the checker's POST only
+computes and stores nothing.
 """
 
 import logging
+from functools import partial
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -88,7 +89,7 @@ class ReclamationView(ViewerRequiredMixin, View):
 
 
 class DedupView(ViewerRequiredMixin, View):
-    """Dedup pools, their savings and what extended retention holds back."""
+    """Dedup pools, their savings and the jobs extended retention keeps on disk."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form, commcell_id = _filter(request)
@@ -174,7 +175,7 @@ def check_rule(form: RetentionCheckerForm) -> dict[str, Any]:
     if request.change is not None:
         chains = None
         if policy_id is not None:
-            chains = lambda: iter_policy_chains(policy_id)  # noqa: E731
+            chains = partial(iter_policy_chains, policy_id)
         result["outcome"] = try_change(
             request.retention, request.change, interval, now, chains=chains
         )
