@@ -27,6 +27,10 @@ class LogFileSerializer(serializers.ModelSerializer):
         source="uploaded_by.username", read_only=True, default=None
     )
     progress_percent = serializers.IntegerField(read_only=True, allow_null=True)
+    # Named parse_status because the sync run API already has a "status" enum.
+    parse_status = serializers.ChoiceField(
+        source="status", choices=LogFile.Status.choices, read_only=True
+    )
 
     class Meta:
         model = LogFile
@@ -45,7 +49,7 @@ class LogFileSerializer(serializers.ModelSerializer):
             "log_source",
             "uploaded_by",
             "uploaded_at",
-            "status",
+            "parse_status",
             "progress_percent",
             "total_lines",
             "matched_lines",

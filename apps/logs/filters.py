@@ -104,7 +104,9 @@ class LogFileFilterSet(django_filters.FilterSet):
         label="CommCell",
     )
     log_type = django_filters.CharFilter(label="Log type")
-    status = django_filters.ChoiceFilter(choices=LogFile.Status.choices)
+    parse_status = django_filters.ChoiceFilter(
+        field_name="status", choices=LogFile.Status.choices
+    )
 
     class Meta:
         model = LogFile

@@ -12,7 +12,7 @@ from tests.browser.conftest import (  # noqa: F401
     browser_type_launch_args,
 )
 from tests.factories import CommCellFactory, UserFactory
-from tests.logs.conftest import FIXTURES
+from tests.logs.conftest import FIXTURES, seed_built_in_matchers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,6 +38,7 @@ def outside_requests(page: Page) -> list[str]:
 @pytest.fixture
 def admin_and_commcell(tmp_path, settings):
     settings.CVANALYTICS_LOG_STORAGE_DIR = str(tmp_path / "uploads")
+    seed_built_in_matchers()
     UserFactory(username="uploader", role="admin")
     return CommCellFactory(name="cc-browser")
 

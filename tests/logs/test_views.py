@@ -351,3 +351,13 @@ def test_file_list_stops_polling_when_parsed(viewer_client):
     response = viewer_client.get("/logs/", HTTP_HX_REQUEST="true")
 
     assert 'id="log-file-poll"' not in response.content.decode()
+
+
+def test_api_files_filter_by_parse_status(viewer_client):
+    LogFileFactory(status="parsed")
+    LogFileFactory(status="failed")
+
+    response = viewer_client.get("/api/log-files/?parse_status=failed")
+
+    assert response.status_code == 200
+    assert [row["parse_status"] for row in response.json()["results"]] == ["failed"]
