@@ -4,10 +4,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, F, FloatField, Q, QuerySet, When
+from django.db import connection
+from django.db.models import Aggregate, Case, F, FloatField, Q, QuerySet, When
+from django.db.models.functions import TruncDate
 
 from apps.core.findings import FindingData
 
@@ -135,9 +137,19 @@ def pool_row(pool: StoragePool, thresholds: Thresholds) -> dict[str, Any]:
     }
 
 
-def summarize(pools: Iterable[StoragePool], thresholds: Thresholds) -> dict[str, Any]:
-    """Return counts by status, totals, the fullest pools and the action list."""
+def summarize(
+    pools: Iterable[StoragePool],
+    thresholds: Thresholds,
+    forecasts: dict[int, forecast.Forecast] | None = None,
+) -> dict[str, Any]:
+    """Return counts by status, totals, the fullest pools and the action list.
+
+    With `forecasts` (by pool id), each row also carries its fill rate and days
+    until full, and pools full within `thresholds.full_soon_days` get an action.
+    """
     rows = [pool_row(pool, thresholds) for pool in pools]
+    for row in rows:
+        row.update(_forecast_fields((forecasts or {}).get(row["id"])))
     reporting = [row for row in rows if row["free_percent"] is not None]
 
     counts = dict.fromkeys(STATUS_LABELS, 0)
@@ -167,6 +179,27 @@ def summarize(pools: Iterable[StoragePool], thresholds: Thresholds) -> dict[str,
     }
 
 
+def _forecast_fields(result: forecast.Forecast | None) -> dict[str, Any]:
+    if result is None:
+        return {
+            "forecast_status": None,
+            "rate_gb_per_day": None,
+            "days_until_full": None,
+            "full_on": None,
+        }
+    data = result.as_dict()
+    return {
+        "forecast_status": result.status,
+        "rate_gb_per_day": data["rate_gb_per_day"],
+        "days_until_full": (
+            round(result.days_until_full, 1)
+            if result.days_until_full is not None
+            else None
+        ),
+        "full_on": data["full_on"],
+    }
+
+
 def action_list(rows: list[dict[str, Any]], thresholds: Thresholds) -> list[str]:
     """Return the recommended actions in plain words, most urgent first."""
     critical = sorted(
@@ -185,6 +218,21 @@ def action_list(rows: list[dict[str, Any]], thresholds: Thresholds) -> list[str]
         actions.append(
             f"Pool {row['name']} at {row['free_percent']:.2f}% free: act now"
         )
+    full_soon = sorted(
+        (
+            row
+            for row in rows
+            if row.get("days_until_full") is not None
+            and row["days_until_full"] <= thresholds.full_soon_days
+        ),
+        key=lambda row: row["days_until_full"],
+    )
+    for row in full_soon:
+        actions.append(
+            f"Pool {row['name']} full in about {row['days_until_full']:.0f} days "
+            f"(on {row['full_on']}) at {row['rate_gb_per_day']:.1f} GB/day: prune "
+            "or add capacity"
+        )
     if len(under_warning) >= PRUNING_FAILURE_POOL_COUNT:
         actions.append(
             f"{_pools(len(under_warning))} under {thresholds.warning_below:g}%: "
@@ -202,6 +250,14 @@ def _pools(count: int) -> str:
     return f"{count} pool" if count == 1 else f"{count} pools"
 
 
+class Median(Aggregate):
+    """PostgreSQL's continuous median of a column."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
 def load_samples(
     pool_ids: Iterable[int], since: datetime
 ) -> dict[int, list[forecast.Sample]]:
@@ -215,29 +271,80 @@ def load_samples(
     return samples
 
 
-def pool_forecast(pool: StoragePool, now: datetime) -> forecast.Forecast:
+def daily_used(
+    pool_ids: Iterable[int], since: datetime
+) -> dict[int, list[tuple[date, float]]]:
+    """Return each pool's (UTC day, median used MB) pairs from `since` on, oldest first.
+
+    PostgreSQL computes the medians. Other databases have no median aggregate, so
+    there the snapshots are read and the medians taken in Python.
+    """
+    pool_ids = list(pool_ids)
+    if connection.vendor != "postgresql":
+        samples = load_samples(pool_ids, since)
+        return {
+            pool_id: forecast.daily_medians(rows) for pool_id, rows in samples.items()
+        }
+
+    rows = (
+        StoragePoolSnapshot.objects.filter(
+            pool_id__in=pool_ids, collected_at__gte=since, capacity_reported=True
+        )
+        .annotate(day=TruncDate("collected_at", tzinfo=UTC))
+        .values("pool_id", "day")
+        .annotate(used=Median("used_mb"))
+        .order_by("pool_id", "day")
+    )
+    days: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for row in rows:
+        days[row["pool_id"]].append((row["day"], row["used"]))
+    return days
+
+
+def pool_forecasts(
+    pools: Iterable[StoragePool], now: datetime
+) -> dict[int, forecast.Forecast]:
+    """Forecast each pool from its last `forecast.WINDOW_DAYS` days of snapshots."""
+    pools = list(pools)
     since = now - timedelta(days=forecast.WINDOW_DAYS)
-    return forecast.forecast(load_samples([pool.pk], since).get(pool.pk, []))
+    reporting = [pool for pool in pools if pool_free_percent(pool) is not None]
+    days = daily_used([pool.pk for pool in reporting], since)
+
+    results = {}
+    for pool in pools:
+        if pool_free_percent(pool) is None:
+            results[pool.pk] = forecast.Forecast(
+                forecast.NOT_REPORTED, "The pool does not report its capacity."
+            )
+            continue
+        results[pool.pk] = forecast.forecast_daily(
+            days.get(pool.pk, []),
+            pool.total_capacity_mb - pool.free_space_mb,
+            pool.total_capacity_mb,
+        )
+    return results
+
+
+def pool_forecast(pool: StoragePool, now: datetime) -> forecast.Forecast:
+    return pool_forecasts([pool], now)[pool.pk]
 
 
 def analyze_pools(commcell: "CommCell", now: datetime) -> Iterator[FindingData]:
     """Report pools short of free space, without a capacity, or full soon."""
     thresholds = Thresholds.load()
     pools = list(StoragePool.objects.filter(commcell=commcell, removed_at__isnull=True))
+    by_id = {pool.pk: pool for pool in pools}
     for pool in pools:
         finding = _status_finding(pool, thresholds)
         if finding is not None:
             yield finding
 
-    since = now - timedelta(days=forecast.WINDOW_DAYS)
-    samples = load_samples([pool.pk for pool in pools], since)
-    for pool in pools:
-        result = forecast.forecast(samples.get(pool.pk, []))
+    for pool_id, result in pool_forecasts(pools, now).items():
         if result.status != forecast.FILLING:
             continue
         if result.days_until_full > thresholds.full_soon_days:
             continue
-        yield _full_soon_finding(pool, result)
+        yield _full_soon_finding(by_id[pool_id], result)
 
 
 def _status_finding(pool: StoragePool, thresholds: Thresholds) -> FindingData | None:

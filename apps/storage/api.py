@@ -207,8 +207,10 @@ class StorageSummaryView(GenericAPIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        pools = self.filter_queryset(self.get_queryset())
-        return Response(analysis.summarize(pools, analysis.Thresholds.load()))
+        pools = list(self.filter_queryset(self.get_queryset()))
+        forecasts = analysis.pool_forecasts(pools, timezone.now())
+        summary = analysis.summarize(pools, analysis.Thresholds.load(), forecasts)
+        return Response(summary)
 
 
 class PoolForecastView(APIView):

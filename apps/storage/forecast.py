@@ -146,16 +146,27 @@ def forecast(samples: Sequence[Sample], window_days: int = WINDOW_DAYS) -> Forec
         return Forecast(NOT_REPORTED, "No snapshot of this pool reports its capacity.")
 
     latest = max(samples, key=lambda sample: sample.collected_at)
-    free_mb = latest.total_mb - latest.used_mb
-    base = {"free_mb": free_mb, "total_mb": latest.total_mb}
-    if free_mb <= 0:
-        return Forecast(FULL, "The pool has no free space left.", **base)
-
     end_day = latest.collected_at.astimezone(UTC).date()
     start_day = end_day - timedelta(days=window_days - 1)
     points = [point for point in daily_medians(samples) if point[0] >= start_day]
+    return forecast_daily(points, latest.used_mb, latest.total_mb)
 
-    drop_index = last_pruning_drop(points, latest.total_mb)
+
+def forecast_daily(
+    points: Sequence[tuple[date, float]], used_mb: float, total_mb: float
+) -> Forecast:
+    """Forecast from (UTC day, median used MB) pairs, oldest first, of one window.
+
+    `used_mb` and `total_mb` are the pool's space now, which sets the free space
+    that the rate fills.
+    """
+    free_mb = total_mb - used_mb
+    base = {"free_mb": free_mb, "total_mb": total_mb}
+    if free_mb <= 0:
+        return Forecast(FULL, "The pool has no free space left.", **base)
+
+    points = list(points)
+    drop_index = last_pruning_drop(points, total_mb)
     drop_on = None
     if drop_index is not None:
         drop_on = points[drop_index][0]
@@ -163,8 +174,8 @@ def forecast(samples: Sequence[Sample], window_days: int = WINDOW_DAYS) -> Forec
 
     window = {
         "points": len(points),
-        "window_start": points[0][0],
-        "window_end": points[-1][0],
+        "window_start": points[0][0] if points else None,
+        "window_end": points[-1][0] if points else None,
         "pruning_drop_on": drop_on,
         **base,
     }
@@ -172,14 +183,14 @@ def forecast(samples: Sequence[Sample], window_days: int = WINDOW_DAYS) -> Forec
         since = f" since pruning freed space on {drop_on}" if drop_on else ""
         return Forecast(
             TOO_FEW_POINTS,
-            f"Only {len(points)} days of history{since}; a forecast needs at least "
+            f"Only {len(points)} days of history{since}. A forecast needs at least "
             f"{MIN_POINTS}.",
             **window,
         )
 
     xs = [float((day - points[0][0]).days) for day, _ in points]
     fit = theil_sen(xs, [used for _, used in points])
-    return _forecast_from_fit(fit, end_day, window)
+    return _forecast_from_fit(fit, points[-1][0], window)
 
 
 def _forecast_from_fit(fit: SlopeFit, end_day: date, window: dict) -> Forecast:

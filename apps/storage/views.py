@@ -57,8 +57,9 @@ class StorageDashboardView(HtmxViewerMixin, View):
             thresholds=thresholds,
         )
         valid = filterset.is_valid()
-        pools = filterset.qs if valid else StoragePool.objects.none()
-        summary = analysis.summarize(pools, thresholds)
+        pools = list(filterset.qs) if valid else []
+        forecasts = analysis.pool_forecasts(pools, timezone.now())
+        summary = analysis.summarize(pools, thresholds, forecasts)
         errors = filter_errors(filterset)
 
         if request.GET.get("format") == "json":
@@ -71,6 +72,7 @@ class StorageDashboardView(HtmxViewerMixin, View):
             "filter_errors": errors,
             "summary": summary,
             "thresholds": thresholds,
+            "method": forecast.METHOD,
             "nothing_collected": summary["count"] == 0
             and not filterset.has_active_filters,
         }

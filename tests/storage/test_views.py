@@ -38,6 +38,9 @@ def test_dashboard_shows_counts_and_actions(viewer_client, storage_data):
     assert "1 pool critically low: manual pruning recommended" in body
     assert "Pool FillingPool at 5.00% free: act now" in body
     assert 'id="storage-summary-data"' in body
+    assert "Pool FillingPool full in about 5 days" in body
+    assert "at 10.0 GB/day: prune or add capacity" in body
+    assert "Theil–Sen" in body
 
 
 def test_dashboard_empty_state(viewer_client):
@@ -51,6 +54,9 @@ def test_dashboard_json(viewer_client, storage_data):
 
     assert data["count"] == 3
     assert data["fullest"][0]["name"] == "FillingPool"
+    assert data["fullest"][0]["rate_gb_per_day"] == pytest.approx(10.0)
+    assert data["fullest"][0]["days_until_full"] == pytest.approx(4.9)
+    assert data["fullest"][1]["forecast_status"] == "too_few_points"
     assert data["totals"]["pools_reporting"] == 2
 
 
