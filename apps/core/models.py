@@ -71,7 +71,7 @@ class AnalysisRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
     # The time the analyzers were asked about: the start, or the collection's
-    # history time when it replays a simulator's past.
+    # `as_of` when it replays a simulator's past (collect --as-of).
     analyzed_at = models.DateTimeField(null=True, blank=True)
     # {"retention.rules": {"findings": 12, "new": 2, "resolved": 1, "errors": 0}}
     counts = models.JSONField(default=dict, blank=True)

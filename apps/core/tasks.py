@@ -1,6 +1,7 @@
 """Celery tasks of the analysis; the work itself is in `analysis`."""
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from celery import shared_task
@@ -33,7 +34,7 @@ def analyze_commcell(
     """Analyze one CommCell and return the run's status, or None when skipped.
 
     `run_id` names a queued run to carry out. `sync_run_id` names the collection that
-    queued the analysis, whose history time becomes the time of the analysis.
+    queued the analysis.
     """
     commcell = CommCell.objects.filter(pk=commcell_id).first()
     if commcell is None:
@@ -42,7 +43,20 @@ def analyze_commcell(
 
     run = AnalysisRun.objects.filter(pk=run_id).first() if run_id else None
     sync_run = SyncRun.objects.filter(pk=sync_run_id).first() if sync_run_id else None
-    now = sync_run.history_time if sync_run is not None else None
+    # A replayed collection (collect --as-of) is analyzed as of its simulated time.
+    now = sync_run.as_of if sync_run is not None else None
+    if now is not None and _analyzed_after(commcell, now):
+        # A replayed collection of the past (collect --as-of) finishes after later
+        # analyses, and analyzing it would move last-seen times backwards.
+        logger.info(
+            "CommCell %s (id %s): analysis after sync run %s skipped, because an "
+            "analysis as of a later time than %s already finished",
+            commcell.name,
+            commcell.pk,
+            sync_run.pk,
+            now.isoformat(),
+        )
+        return None
     try:
         result = analysis.run_analysis(
             commcell, trigger=trigger, now=now, run=run, sync_run=sync_run
@@ -57,6 +71,14 @@ def analyze_commcell(
         )
         return None
     return result.status
+
+
+def _analyzed_after(commcell: CommCell, moment: datetime) -> bool:
+    return AnalysisRun.objects.filter(
+        commcell=commcell,
+        status__in=[AnalysisRun.Status.SUCCEEDED, AnalysisRun.Status.PARTIAL],
+        analyzed_at__gt=moment,
+    ).exists()
 
 
 @shared_task

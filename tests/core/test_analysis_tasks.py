@@ -190,7 +190,7 @@ def test_collection_queues_analysis(
     assert run.trigger == AnalysisRun.Trigger.COLLECTION
     assert run.sync_run == sync_run
     assert run.status == AnalysisRun.Status.SUCCEEDED, run.errors
-    assert run.analyzed_at == sync_run.history_time
+    assert run.analyzed_at >= sync_run.finished_at
     not_ok = (
         RetentionRule.objects.filter(commcell=commcell).exclude(severity="ok").count()
     )
@@ -232,3 +232,30 @@ def test_command_without_name_runs_enabled():
     assert "cs-a: analysis run" in out.getvalue()
     assert "cs-b" not in out.getvalue()
     assert AnalysisRun.objects.count() == 1
+
+
+def test_replayed_past_collection_is_not_analyzed(eager_celery):
+    commcell = CommCellFactory()
+    AnalysisRunFactory(commcell=commcell, analyzed_at=NOW)
+    past = SyncRunFactory(commcell=commcell, as_of=NOW.replace(day=1))
+
+    result = tasks.analyze_commcell.delay(
+        commcell.pk, "collection", sync_run_id=past.pk
+    ).get()
+
+    assert result is None
+    assert AnalysisRun.objects.count() == 1
+
+
+def test_later_collection_is_analyzed(eager_celery):
+    commcell = CommCellFactory()
+    AnalysisRunFactory(commcell=commcell, analyzed_at=NOW)
+    later = SyncRunFactory(commcell=commcell, as_of=NOW.replace(day=5))
+
+    result = tasks.analyze_commcell.delay(
+        commcell.pk, "collection", sync_run_id=later.pk
+    ).get()
+
+    assert result == AnalysisRun.Status.SUCCEEDED
+    run = AnalysisRun.objects.get(sync_run=later)
+    assert run.analyzed_at == NOW.replace(day=5)
