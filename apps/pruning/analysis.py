@@ -39,7 +39,8 @@ PRUNING_CATEGORIES = (
     "volume_delete",
     "cloud_delete",
 )
-# Categories that show the DDB freed space: the last of them is "last pruning".
+# Categories that show the DDB freed space. The latest such event of a pool's stores
+# is the pool's last successful pruning.
 FREEING_CATEGORIES = ("physical_prune", "mark_and_sweep")
 ERROR_CATEGORY = "error"
 # Severities (apps.logs) of events that report a failure, not a success.
@@ -217,7 +218,7 @@ def store_rows(
     thresholds: PruningThresholds,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """One row per present DDB store: state, pending deletes, their trend and status."""
+    """Return one row per present DDB store: state, pending deletes, trend and status."""
     stores = _present_stores(commcell)
     trends = pending_trends([store.pk for store in stores], now - timedelta(TREND_DAYS))
     rows = []
@@ -407,13 +408,13 @@ def pool_rows(
     thresholds: PruningThresholds,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """One row per pool with a DDB store: last pruning, activity and aging state.
+    """Return one row per pool with a DDB store: last pruning, activity, aging state.
 
     `no_activity` is True when the logs cover the last `no_activity_days` days and
-    hold no successful pruning for the pool's stores in them; None when no logs
-    cover that period. `aging_without_pruning` is True when the last completed data
+    contain no successful pruning of the pool's stores in them, and None when no
+    logs cover that period. `aging_without_pruning` is True when the last completed data
     aging run ended, logs cover the time since, and no physical pruning of the
-    pool's stores followed it; None when that cannot be told.
+    pool's stores followed it; None when that cannot be determined.
     """
     pool_stores = stores_of_pools(pools_of_store)
     last_pruning = last_pruning_by_pool(commcell, pool_stores)
@@ -529,4 +530,5 @@ def _aging_json(run: DataAgingRun | None) -> dict[str, Any] | None:
         "end_time": run.end_time,
         "status": run.status,
         "outcome": run.outcome,
+        "jobs_aged": run.jobs_aged,
     }

@@ -24,7 +24,7 @@ from .models import DataAgingRun, DDBStore
 # Time ranges the timeline offers, in days.
 RANGE_DAYS = (1, 7, 14, 30, 90)
 DEFAULT_RANGE_DAYS = 30
-# Log events shown at most, newest first, so a busy log cannot swamp the page.
+# Maximum log events shown, newest first, so a busy log cannot overload the page.
 MAX_EVENTS = 2000
 
 
@@ -138,6 +138,7 @@ def _aging_runs(pool: StoragePool, window: TimeRange) -> list[dict[str, Any]]:
             "end_time": run.end_time,
             "status": run.status,
             "outcome": run.outcome,
+            "jobs_aged": run.jobs_aged,
         }
         for run in runs
     ]

@@ -61,7 +61,7 @@ def wants_fragment(request: HttpRequest) -> bool:
 
 
 def form_errors(form: forms.Form) -> list[str]:
-    """Each error with the field's label and the value it rejected."""
+    """Format each error with the field's label and the value it rejected."""
     messages = []
     for name, errors in form.errors.items():
         field = form.fields.get(name)
