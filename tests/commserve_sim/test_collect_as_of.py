@@ -89,7 +89,7 @@ def test_as_of_without_simulator():
     commcell = CommCellFactory(base_url=f"http://127.0.0.1:{port}/webconsole/api")
     past = iso(timezone.now() - timedelta(days=1))
 
-    with pytest.raises(CommandError, match="did not respond"):
+    with pytest.raises(CommandError, match="could not be set"):
         collect(commcell.name, "--as-of", past)
 
     assert not SyncRun.objects.exists()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.commcell import services
 from apps.commcell.collector import run_collection
 from apps.commcell.collector.runner import Step
+from apps.commcell.cvclient.transport import tls_verification
 from apps.commcell.models import CommCell, SyncRun, is_loopback_host
 from apps.commcell.views import format_duration
 
@@ -64,16 +65,24 @@ def simulator_clock_url(base_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, SIMULATOR_CLOCK_PATH, "", ""))
 
 
-def set_simulator_clock(base_url: str, moment: datetime) -> None:
-    """Set the simulator's clock to `moment`, or raise CommandError."""
-    url = simulator_clock_url(base_url)
+def set_simulator_clock(commcell: CommCell, moment: datetime) -> None:
+    """Set the clock of the CommCell's simulator to `moment`, or raise CommandError."""
+    url = simulator_clock_url(commcell.base_url)
+    # A simulator that serves https is checked like the CommCell's own requests.
+    verify: bool | str = commcell.verify_tls
+    if commcell.verify_tls and commcell.ca_bundle:
+        verify = commcell.ca_bundle
     try:
         # trust_env=False: no proxy from the environment; the URL is loopback.
-        with httpx.Client(timeout=SIMULATOR_TIMEOUT_SECONDS, trust_env=False) as http:
+        with httpx.Client(
+            timeout=SIMULATOR_TIMEOUT_SECONDS,
+            trust_env=False,
+            verify=tls_verification(verify),
+        ) as http:
             response = http.post(url, json={"now": moment.isoformat()})
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, ValueError, OSError) as exc:
         raise CommandError(
-            f"The simulator clock at {url} did not respond ({exc}): start "
+            f"The simulator clock at {url} could not be set ({exc}): start "
             "commserve_sim there, or collect without --as-of."
         ) from None
     if response.status_code != 200:
@@ -119,7 +128,7 @@ class Command(BaseCommand):
         for commcell in commcells:
             for as_of in moments or [None]:
                 if as_of is not None:
-                    set_simulator_clock(commcell.base_url, as_of)
+                    set_simulator_clock(commcell, as_of)
                     self.stdout.write(
                         f"CommCell {commcell.name}: simulator clock set to "
                         f"{as_of.isoformat(timespec='seconds')}."
