@@ -501,7 +501,7 @@ class CommServeClient:
         `total` of each page still counts jobs of every type, for progress.
         """
         # NOTE: no public source names the jobFilter token of data aging jobs, so the
-        # list asks for every type (an empty jobFilter) and filters here. On a large
+        # request lists every type (an empty jobFilter) and filters here. On a large
         # CommServe this reads every backup job of the window a second time.
         pages = self.iter_job_pages(
             lookback_seconds=lookback_seconds, page_size=page_size, job_filter=""
