@@ -3,8 +3,8 @@
 ``analyze_cycles`` is the registered analyzer ``retention.cycles``. It rewrites
 ChainCadence and CopyRetentionSummary with ``apps.retention.sql.refresh`` and reads
 those rows back as findings, so the pages read stored results and compute nothing per
-request. ``full_success`` aggregates full backups per plan and client in SQL; the
-analyzer and the backup success page share it.
+request. ``store_full_success`` aggregates full backups per plan and client in SQL and
+stores them as FullBackupSuccess rows for the backup success page.
 """
 
 import logging
@@ -14,14 +14,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from apps.commcell.models import CommCell, Job, StoragePolicyCopy
 from apps.core.findings import FindingData
 
 from . import sql
 from .engine import CopyRetention, effective_retention
-from .models import ChainCadence, CopyRetentionSummary, RetentionRule
+from .models import (
+    ChainCadence,
+    CopyRetentionSummary,
+    FullBackupSuccess,
+    RetentionRule,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +51,15 @@ SUCCESS_OUTCOMES = (
 def analyze_cycles(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
     """Refresh the CommCell's cadence tables as of ``now`` and report what they show."""
     counts = sql.refresh(commcell.pk, now=now)
+    success_rows = store_full_success(commcell, now)
     logger.info(
-        "CommCell %s (id %s): cycle analysis over %d chains and %d copies",
+        "CommCell %s (id %s): cycle analysis over %d chains, %d copies and %d "
+        "plan/client full success rows",
         commcell.name,
         commcell.pk,
         counts.chains,
         counts.copies,
+        success_rows,
     )
 
     yield from cycle_delay_findings(commcell)
@@ -237,31 +245,6 @@ def _chain_evidence(chain: ChainCadence) -> dict[str, Any]:
     }
 
 
-@dataclass
-class SuccessRow:
-    """Full backups of one plan and client over the window, and their success rate."""
-
-    plan_id: int | None
-    client_id: int | None
-    plan_name: str
-    client_name: str
-    fulls: int
-    succeeded: int
-    failed: int
-    running: int
-    chains: list[ChainCadence] = field(default_factory=list)
-
-    @property
-    def success_percent(self) -> float | None:
-        finished = self.succeeded + self.failed
-        return 100.0 * self.succeeded / finished if finished else None
-
-    @property
-    def flagged(self) -> bool:
-        percent = self.success_percent
-        return percent is not None and percent < FULL_SUCCESS_TARGET_PERCENT
-
-
 def full_jobs(commcell_ids: list[int] | None, now: datetime) -> QuerySet[Job]:
     """Return the full and synthetic full jobs that started in the 30 days before now."""
     jobs = Job.objects.filter(
@@ -297,12 +280,40 @@ def full_success(
     )
 
 
+def store_full_success(commcell: CommCell, now: datetime) -> int:
+    """Rewrite the CommCell's FullBackupSuccess rows as of ``now``; return the count."""
+    rows = [
+        FullBackupSuccess(
+            commcell_id=commcell.pk,
+            plan_id=row["plan_id"],
+            client_id=row["client_id"],
+            plan_name=row["plan__name"] or "",
+            client_name=row["client_name"],
+            fulls=row["fulls"],
+            succeeded=row["succeeded"],
+            failed=row["fulls"] - row["succeeded"] - row["running"],
+            running=row["running"],
+            window_start=now - timedelta(days=SUCCESS_WINDOW_DAYS),
+            computed_at=now,
+        )
+        for row in full_success(full_jobs([commcell.pk], now))
+    ]
+    FullBackupSuccess.objects.filter(commcell=commcell).delete()
+    FullBackupSuccess.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
 def full_success_findings(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
     """Report plans whose fulls succeeded less than 95% of the time in 30 days."""
-    rows = full_success(full_jobs([commcell.pk], now), by_client=False)
+    rows = (
+        FullBackupSuccess.objects.filter(commcell=commcell, plan__isnull=False)
+        .values("plan_id", "plan_name")
+        .annotate(
+            fulls=Sum("fulls"), succeeded=Sum("succeeded"), running=Sum("running")
+        )
+        .order_by("plan_name", "plan_id")
+    )
     for row in rows:
-        if row["plan_id"] is None:
-            continue
         failed = row["fulls"] - row["succeeded"] - row["running"]
         finished = row["succeeded"] + failed
         if not finished:
@@ -315,7 +326,7 @@ def full_success_findings(commcell: CommCell, now: datetime) -> Iterator[Finding
             severity="high" if percent < 80 else "medium",
             subject_type="plan",
             subject_id=row["plan_id"],
-            subject_name=row["plan__name"],
+            subject_name=row["plan_name"],
             title=(
                 f"Only {percent:.0f}% of full backups succeeded in the last "
                 f"{SUCCESS_WINDOW_DAYS} days ({failed} of {finished} failed)."

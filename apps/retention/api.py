@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from apps.commcell.models import Job, Plan
 
 from .analysis import delay_percent
-from .backup_success import success_rows
+from .backup_success import success_rows, with_blocked_chains
 from .filters import CYCLE_SORTS, CycleAnalyzerFilterSet, RetentionRuleFilterSet
 from .job_retention import job_retention
 from .models import ChainCadence, CopyRetentionSummary, RetentionRule
@@ -343,12 +343,11 @@ class BackupSuccessView(GenericAPIView):
         query.is_valid(raise_exception=True)
         commcell = query.validated_data.get("commcell")
         rows = success_rows(
-            timezone.now(),
             commcell_ids=[commcell] if commcell else None,
             plan_name=query.validated_data.get("plan_name", ""),
             flagged_only=query.validated_data["flagged"],
         )
-        page = self.paginate_queryset(rows)
+        page = with_blocked_chains(self.paginate_queryset(rows))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

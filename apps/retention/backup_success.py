@@ -1,23 +1,44 @@
 """The backup job success analyzer: failed fulls per plan and client, and what they block.
 
-The counts come from one GROUP BY over the last 30 days of full jobs (the
-``job_commcell_start`` index bounds the scan by start time). The open cycle that
-each failure extends comes from the stored ChainCadence rows of the nightly analysis.
+The counts are the FullBackupSuccess rows that the nightly analysis stores, so the page
+reads no job rows. The open cycle that each failure extends comes from the stored
+ChainCadence rows of the same analysis.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import F, QuerySet
 
 from apps.commcell.models import Plan
 
-from .analysis import (
-    SuccessRow,
-    full_jobs,
-    full_success,
-    open_cycle_sentence,
-)
-from .models import ChainCadence
+from .analysis import FULL_SUCCESS_TARGET_PERCENT
+from .models import ChainCadence, FullBackupSuccess
+
+
+@dataclass
+class SuccessRow:
+    """Full backups of one plan and client over the window, and their success rate."""
+
+    plan_id: int | None
+    client_id: int | None
+    plan_name: str
+    client_name: str
+    fulls: int
+    succeeded: int
+    failed: int
+    running: int
+    chains: list[ChainCadence] = field(default_factory=list)
+
+    @property
+    def success_percent(self) -> float | None:
+        finished = self.succeeded + self.failed
+        return 100.0 * self.succeeded / finished if finished else None
+
+    @property
+    def flagged(self) -> bool:
+        percent = self.success_percent
+        return percent is not None and percent < FULL_SUCCESS_TARGET_PERCENT
 
 
 @dataclass(frozen=True)
@@ -32,81 +53,76 @@ class BlockedPlan:
 
 
 def success_rows(
-    now: datetime,
     *,
     commcell_ids: list[int] | None = None,
     plan_name: str = "",
     flagged_only: bool = False,
-) -> list[SuccessRow]:
-    """Return one row per plan and client that ran fulls in the last 30 days.
-
-    Each row with failures carries the chains of that client on the plan's storage
-    policy whose newest cycle has failed fulls: the open cycle the failures extend.
-    """
-    jobs = full_jobs(commcell_ids, now)
+) -> QuerySet[FullBackupSuccess]:
+    """Return the stored rows per plan and client, filtered, by plan then client."""
+    rows = FullBackupSuccess.objects.all()
+    if commcell_ids is not None:
+        rows = rows.filter(commcell_id__in=commcell_ids)
     if plan_name:
-        jobs = jobs.filter(plan__name__icontains=plan_name)
-
-    rows = []
-    for item in full_success(jobs):
-        failed = item["fulls"] - item["succeeded"] - item["running"]
-        rows.append(
-            SuccessRow(
-                plan_id=item["plan_id"],
-                client_id=item["client_id"],
-                plan_name=item["plan__name"] or "",
-                client_name=item["client_name"],
-                fulls=item["fulls"],
-                succeeded=item["succeeded"],
-                failed=failed,
-                running=item["running"],
-            )
-        )
-    _attach_blocked_chains(rows)
+        rows = rows.filter(plan_name__icontains=plan_name)
     if flagged_only:
-        rows = [row for row in rows if row.flagged]
-    return rows
-
-
-def _attach_blocked_chains(rows: list[SuccessRow]) -> None:
-    failing = [row for row in rows if row.failed and row.plan_id is not None]
-    if not failing:
-        return
-
-    policy_of_plan = dict(
-        Plan.objects.filter(pk__in={row.plan_id for row in failing}).values_list(
-            "pk", "storage_policy_id"
+        # succeeded / (succeeded + failed) < 95%, without a division.
+        rows = rows.filter(failed__gt=0).filter(
+            succeeded__lt=(F("succeeded") + F("failed"))
+            * FULL_SUCCESS_TARGET_PERCENT
+            / 100
         )
-    )
-    chains = ChainCadence.objects.filter(
-        storage_policy_id__in={p for p in policy_of_plan.values() if p is not None},
-        client_id__in={row.client_id for row in failing},
-        failed_fulls_since_last_full__gt=0,
-    ).order_by("-open_cycle_age_days")
-    by_key: dict[tuple[int, int | None], list[ChainCadence]] = defaultdict(list)
-    for chain in chains:
-        by_key[(chain.storage_policy_id, chain.client_id)].append(chain)
+    return rows.order_by("plan_name", "client_name", "pk")
 
+
+def with_blocked_chains(rows: list[FullBackupSuccess]) -> list[SuccessRow]:
+    """Convert stored rows, attaching each client's open cycles that failures extend.
+
+    A chain is attached when it belongs to the row's client on the plan's storage
+    policy and its newest cycle contains failed fulls.
+    """
+    result = [
+        SuccessRow(
+            plan_id=row.plan_id,
+            client_id=row.client_id,
+            plan_name=row.plan_name,
+            client_name=row.client_name,
+            fulls=row.fulls,
+            succeeded=row.succeeded,
+            failed=row.failed,
+            running=row.running,
+        )
+        for row in rows
+    ]
+    failing = [row for row in result if row.failed and row.plan_id is not None]
+    chains = _chains_by_plan_client({(row.plan_id, row.client_id) for row in failing})
     for row in failing:
-        policy_id = policy_of_plan.get(row.plan_id)
-        row.chains = by_key.get((policy_id, row.client_id), [])
+        row.chains = chains.get((row.plan_id, row.client_id), [])
+    return result
 
 
-def blocked_plans(rows: list[SuccessRow]) -> list[BlockedPlan]:
+def blocked_plans(rows: QuerySet[FullBackupSuccess]) -> list[BlockedPlan]:
     """List the plans whose failed fulls keep cycles open.
 
     Reducing retention cycles shortens how long closed cycles stay, but a cycle
     whose fulls keep failing never closes, so only fixing the fulls helps there.
     """
+    failing = list(
+        rows.filter(failed__gt=0, plan__isnull=False).values_list(
+            "plan_id", "plan_name", "client_id", "failed"
+        )
+    )
+    chains = _chains_by_plan_client({(plan, client) for plan, _, client, _ in failing})
+
     failed: dict[int, int] = defaultdict(int)
     blocked: dict[int, int] = defaultdict(int)
     names: dict[int, str] = {}
-    for row in rows:
-        if row.plan_id is None or not row.chains:
+    for plan_id, plan_name, client_id, failed_count in failing:
+        open_chains = chains.get((plan_id, client_id))
+        if not open_chains:
             continue
-        failed[row.plan_id] += row.failed
-        blocked[row.plan_id] += len(row.chains)
-        names[row.plan_id] = row.plan_name
+        failed[plan_id] += failed_count
+        blocked[plan_id] += len(open_chains)
+        names[plan_id] = plan_name
 
     return [
         BlockedPlan(
@@ -119,13 +135,34 @@ def blocked_plans(rows: list[SuccessRow]) -> list[BlockedPlan]:
                 "a cycle change would not help until the fulls succeed."
             ),
         )
-        for plan_id in sorted(names, key=lambda pk: names[pk])
+        for plan_id in sorted(names, key=lambda pk: (names[pk], pk))
     ]
 
 
-def chain_block_sentence(chain: ChainCadence) -> str:
-    """Describe the open cycle that a chain's failed fulls extend."""
-    return (
-        f"{chain.subclient_name or 'default subclient'}: open cycle "
-        f"{chain.open_cycle_age_days:.0f} days old, {open_cycle_sentence(chain)}"
+def _chains_by_plan_client(
+    pairs: set[tuple[int, int | None]],
+) -> dict[tuple[int, int | None], list[ChainCadence]]:
+    if not pairs:
+        return {}
+
+    policy_of_plan = dict(
+        Plan.objects.filter(pk__in={plan for plan, _ in pairs}).values_list(
+            "pk", "storage_policy_id"
+        )
     )
+    plans_of_policy: dict[int, list[int]] = defaultdict(list)
+    for plan_id, policy_id in policy_of_plan.items():
+        if policy_id is not None:
+            plans_of_policy[policy_id].append(plan_id)
+
+    chains = ChainCadence.objects.filter(
+        storage_policy_id__in=plans_of_policy.keys(),
+        client_id__in={client for _, client in pairs},
+        failed_fulls_since_last_full__gt=0,
+    ).order_by("-open_cycle_age_days", "pk")
+    result: dict[tuple[int, int | None], list[ChainCadence]] = defaultdict(list)
+    for chain in chains:
+        for plan_id in plans_of_policy[chain.storage_policy_id]:
+            if (plan_id, chain.client_id) in pairs:
+                result[(plan_id, chain.client_id)].append(chain)
+    return result

@@ -178,3 +178,44 @@ class CopyRetentionSummary(models.Model):
 
     def __str__(self) -> str:
         return f"retention summary of copy {self.copy_id}"
+
+
+class FullBackupSuccess(models.Model):
+    """Fulls and synthetic fulls of one plan and client over the 30 days before a run.
+
+    The nightly cycle analysis (``apps.retention.analysis``) rewrites these rows, so
+    the backup success page reads them without aggregating the job table.
+    """
+
+    commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    client = models.ForeignKey(
+        "commcell.Client",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    plan_name = models.CharField(max_length=300, blank=True)
+    client_name = models.CharField(max_length=300, blank=True)
+    fulls = models.PositiveIntegerField()
+    succeeded = models.PositiveIntegerField()
+    # Failed, killed and other outcomes; running fulls are counted apart.
+    failed = models.PositiveIntegerField()
+    running = models.PositiveIntegerField()
+    window_start = models.DateTimeField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["plan_name", "client_name"]
+        verbose_name_plural = "full backup success rows"
+        indexes = [
+            models.Index(
+                fields=["commcell", "plan_name"], name="fullsuccess_commcell_plan"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"fulls of {self.client_name} on {self.plan_name}"

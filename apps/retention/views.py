@@ -28,7 +28,7 @@ from .analysis import (
     estimate_sentence,
     open_cycle_sentence,
 )
-from .backup_success import blocked_plans, success_rows
+from .backup_success import blocked_plans, success_rows, with_blocked_chains
 from .filters import (
     COPY_SORTS,
     CYCLE_SORTS,
@@ -38,7 +38,7 @@ from .filters import (
     RetentionRuleFilterSet,
 )
 from .job_retention import job_retention
-from .models import CopyRetentionSummary, RetentionRule
+from .models import CopyRetentionSummary, FullBackupSuccess, RetentionRule
 from .plan_detail import (
     plan_clients,
     plan_copies,
@@ -242,11 +242,10 @@ class BackupSuccessView(FilteredPageMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = BackupSuccessForm(request.GET)
-        rows: list = []
+        rows = FullBackupSuccess.objects.none()
         if form.is_valid():
             commcell = form.cleaned_data["commcell"]
             rows = success_rows(
-                timezone.now(),
                 commcell_ids=[commcell.pk] if commcell else None,
                 plan_name=form.cleaned_data["plan_name"],
                 flagged_only=form.cleaned_data["flagged"],
@@ -256,6 +255,7 @@ class BackupSuccessView(FilteredPageMixin, View):
             "form": form,
             "filter_errors": _form_errors(form),
             "page_obj": page_obj,
+            "rows": with_blocked_chains(list(page_obj)),
             "blocked_plans": blocked_plans(rows),
             "target_percent": FULL_SUCCESS_TARGET_PERCENT,
             "window_days": SUCCESS_WINDOW_DAYS,

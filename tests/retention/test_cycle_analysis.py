@@ -1,5 +1,7 @@
 """The retention.cycles analyzer on factory data, on PostgreSQL."""
 
+from datetime import timedelta
+
 import pytest
 
 from apps.commcell.models import Job
@@ -7,7 +9,7 @@ from apps.core.analysis import run_analysis
 from apps.core.findings import registered_analyzers
 from apps.core.models import Finding
 from apps.retention.analysis import ANALYZER_NAME, analyze_cycles
-from apps.retention.models import CopyRetentionSummary
+from apps.retention.models import CopyRetentionSummary, FullBackupSuccess
 from tests.factories import ClientFactory, StoragePolicyCopyFactory
 from tests.retention.chains import NOW, add_chain, build_estate, make_plan
 from tests.retention.sql.scenarios import DONE, FAILED, FULL, INCR, day
@@ -104,6 +106,22 @@ def test_low_full_success_flags_plan(estate):
     assert item.evidence["succeeded"] == 0
     assert item.evidence["success_percent"] == 0.0
     assert "0% of full backups" in item.title
+
+
+def test_full_success_rows_stored(estate):
+    list(analyze_cycles(estate["commcell"], NOW))
+
+    rows = {
+        (row.plan_name, row.client_name): row
+        for row in FullBackupSuccess.objects.filter(commcell=estate["commcell"])
+    }
+    assert set(rows) == {("Weekly", "alpha"), ("Failing", "beta"), ("Clean", "alpha")}
+    failing = rows[("Failing", "beta")]
+    assert failing.fulls == 4
+    assert failing.failed == 4
+    assert failing.succeeded == 0
+    assert failing.window_start == NOW - timedelta(days=30)
+    assert rows[("Weekly", "alpha")].succeeded == 4
 
 
 def test_data_quality_names_values(estate):

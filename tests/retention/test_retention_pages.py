@@ -133,13 +133,13 @@ def test_cycle_analyzer_flagged_filter(viewer_client, estate):
     assert [row["summary"].plan.name for row in rows] == ["Weekly"]
 
 
-def test_backup_success_flags_failing_plan(viewer_client, estate, at_now):
+def test_backup_success_flags_failing_plan(viewer_client, estate):
     response = viewer_client.get(reverse("retention:backup-success"))
 
     text = response.content.decode()
     assert "Plans where a cycle change would not help" in text
     assert "4 failed fulls keep 1 cycles open" in text
-    rows = list(response.context["page_obj"])
+    rows = response.context["rows"]
     failing = next(row for row in rows if row.plan_name == "Failing")
     assert failing.flagged
     assert failing.success_percent == 0.0
