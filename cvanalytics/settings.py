@@ -208,6 +208,27 @@ CVANALYTICS_CLIENT_BACKOFF_SECONDS = env.float(
     "CVANALYTICS_CLIENT_BACKOFF_SECONDS", default=0.5
 )
 
+# MediaAgent and CommServe log ingestion. Uploads larger than the limit are refused
+# (a reverse proxy in front should allow at least this request body); archives are
+# refused past the decompressed size, ratio or member count. Log folders must sit
+# under one of the roots when roots are set.
+CVANALYTICS_LOG_UPLOAD_MAX_BYTES = env.int(
+    "CVANALYTICS_LOG_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024
+)
+CVANALYTICS_LOG_STORAGE_DIR = env.str(
+    "CVANALYTICS_LOG_STORAGE_DIR", default=str(BASE_DIR / "var" / "log-uploads")
+)
+CVANALYTICS_LOG_MAX_DECOMPRESSED_BYTES = env.int(
+    "CVANALYTICS_LOG_MAX_DECOMPRESSED_BYTES", default=4 * 1024**3
+)
+CVANALYTICS_LOG_MAX_COMPRESSION_RATIO = env.int(
+    "CVANALYTICS_LOG_MAX_COMPRESSION_RATIO", default=200
+)
+CVANALYTICS_LOG_MAX_ARCHIVE_MEMBERS = env.int(
+    "CVANALYTICS_LOG_MAX_ARCHIVE_MEMBERS", default=1000
+)
+CVANALYTICS_LOG_SOURCE_ROOTS = env.list("CVANALYTICS_LOG_SOURCE_ROOTS", default=[])
+
 LOG_LEVEL = env.str("CVANALYTICS_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
