@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 from django.conf import settings
@@ -174,8 +175,18 @@ class Finding(models.Model):
         return self.code.split(".", 1)[0]
 
     @property
-    def evidence_items(self) -> list[tuple[str, Any]]:
-        """The evidence as (name, value) pairs, sorted by name, for templates."""
+    def evidence_items(self) -> list[tuple[str, str]]:
+        """The evidence as (name, text) pairs sorted by name, for templates."""
         if not isinstance(self.evidence, dict):
-            return [("value", self.evidence)]
-        return sorted(self.evidence.items())
+            return [("value", _evidence_text(self.evidence))]
+        return [
+            (name, _evidence_text(value))
+            for name, value in sorted(self.evidence.items())
+        ]
+
+
+def _evidence_text(value: Any) -> str:
+    """Format one evidence value as JSON shows it: true, null, [1, 2], {"a": 1}."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

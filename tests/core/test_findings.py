@@ -67,6 +67,7 @@ def test_list_shows_open_findings_by_default(viewer_client, findings):
     content = response.content.decode()
     assert 'id="finding-filters"' in content
     assert "free_percent: 8.5" in content
+    assert "days: 30" in content
     assert "Enable data aging on this copy." in content
 
 
@@ -170,6 +171,16 @@ def test_detail_shows_evidence_and_other_periods(viewer_client, findings):
     assert "<td>5</td>" in content
     assert f'href="/findings/{old.pk}/"' in content
     assert list(response.context["periods"]) == [old]
+
+
+def test_detail_shows_evidence_as_json_text(viewer_client):
+    finding = FindingFactory(evidence={"aging": False, "plan": None, "ids": [1, 2]})
+
+    content = viewer_client.get(f"/findings/{finding.pk}/").content.decode()
+
+    assert "<td>false</td>" in content
+    assert "<td>null</td>" in content
+    assert "<td>[1, 2]</td>" in content
 
 
 def test_detail_of_missing_finding_is_404(viewer_client):
