@@ -413,3 +413,34 @@ def test_api_viewer_cannot_start_analysis(viewer_client):
 
     assert response.status_code == 403
     assert not AnalysisRun.objects.exists()
+
+
+def test_admin_action_queues_analysis_per_commcell(admin_role_client):
+    east = CommCellFactory(name="cs-east")
+    first = AnalysisRunFactory(commcell=east)
+    second = AnalysisRunFactory(commcell=east)
+
+    response = admin_role_client.post(
+        "/admin/core/analysisrun/",
+        {"action": "analyze_again", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    queued = AnalysisRun.objects.filter(status="queued")
+    assert [run.commcell for run in queued] == [east]
+    assert queued.get().requested_by.username == "boss"
+    assert AuditLog.objects.filter(action="analysis.start").count() == 1
+
+
+def test_admin_shows_findings_read_only(admin_role_client, findings):
+    finding = findings["aging"]
+
+    listing = admin_role_client.get("/admin/core/finding/")
+    change = admin_role_client.get(f"/admin/core/finding/{finding.pk}/change/")
+
+    assert listing.status_code == 200
+    assert "SP-Gold / Primary" in listing.content.decode()
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.content.decode()
+    assert admin_role_client.get("/admin/core/finding/add/").status_code == 403
