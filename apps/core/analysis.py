@@ -183,6 +183,8 @@ def run_analysis(
     longer queued.
     """
     run = _start(commcell, trigger, now, run, sync_run, requested_by)
+    # NOTE: open findings of an analyzer that is no longer registered stay open,
+    # because only their own analyzer resolves them.
     selected = registered_analyzers() if analyzers is None else dict(analyzers)
     started = time.monotonic()
 
