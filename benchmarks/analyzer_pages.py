@@ -13,6 +13,8 @@ Usage:
     .venv/bin/python benchmarks/analyzer_pages.py --jobs 1000000 --requests 30
     .venv/bin/python benchmarks/analyzer_pages.py --reuse --requests 30
 
+With --reuse the database of the previous run is migrated and measured again.
+
 Figures are server time (routing, middleware, queries, template rendering) without
 network or a WSGI server. Prints a JSON object; docs/benchmarks.md records it.
 """
@@ -49,6 +51,14 @@ def generate(jobs: int, days: int, seed: int) -> dict:
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE commcell_job")
     return figures
+
+
+def migrate() -> None:
+    """Apply migrations added since the database of a previous run was filled."""
+    from benchmarks import analysis_jobs as generator
+
+    generator.DATABASE = DATABASE
+    generator.migrate()
 
 
 def child_env() -> dict:
@@ -151,7 +161,9 @@ def main() -> None:
         return
 
     figures: dict = {"requested_jobs": args.jobs, "days_per_chain": args.days}
-    if not args.reuse:
+    if args.reuse:
+        migrate()
+    else:
         figures.update(generate(args.jobs, args.days, args.seed))
     completed = subprocess.run(
         [

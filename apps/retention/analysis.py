@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from apps.commcell.models import CommCell, Job, StoragePolicyCopy
+from apps.commcell.models import CommCell, Job, Plan, StoragePolicyCopy
 from apps.core.findings import FindingData
 
 from . import sql
@@ -281,7 +281,12 @@ def full_success(
 
 
 def store_full_success(commcell: CommCell, now: datetime) -> int:
-    """Rewrite the CommCell's FullBackupSuccess rows as of ``now``; return the count."""
+    """Rewrite the CommCell's FullBackupSuccess rows as of ``now``; return the count.
+
+    Run it after ``sql.refresh``, because each row counts the chains whose open
+    cycle contains failed fulls from the refreshed ChainCadence rows.
+    """
+    blocked = _blocked_chain_counts(commcell)
     rows = [
         FullBackupSuccess(
             commcell_id=commcell.pk,
@@ -293,6 +298,7 @@ def store_full_success(commcell: CommCell, now: datetime) -> int:
             succeeded=row["succeeded"],
             failed=row["fulls"] - row["succeeded"] - row["running"],
             running=row["running"],
+            blocked_chains=blocked.get((row["plan_id"], row["client_id"]), 0),
             window_start=now - timedelta(days=SUCCESS_WINDOW_DAYS),
             computed_at=now,
         )
@@ -301,6 +307,28 @@ def store_full_success(commcell: CommCell, now: datetime) -> int:
     FullBackupSuccess.objects.filter(commcell=commcell).delete()
     FullBackupSuccess.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def _blocked_chain_counts(commcell: CommCell) -> dict[tuple[int, int | None], int]:
+    """Count chains with failed fulls in their open cycle, per plan and client."""
+    plans_of_policy: dict[int, list[int]] = defaultdict(list)
+    plans = Plan.objects.filter(commcell=commcell, storage_policy__isnull=False)
+    for plan_id, policy_id in plans.values_list("pk", "storage_policy_id"):
+        plans_of_policy[policy_id].append(plan_id)
+
+    chains = (
+        ChainCadence.objects.filter(
+            commcell=commcell, failed_fulls_since_last_full__gt=0
+        )
+        .order_by()
+        .values_list("storage_policy_id", "client_id")
+        .annotate(count=Count("pk"))
+    )
+    counts: dict[tuple[int, int | None], int] = {}
+    for policy_id, client_id, count in chains:
+        for plan_id in plans_of_policy.get(policy_id, ()):
+            counts[(plan_id, client_id)] = count
+    return counts
 
 
 def full_success_findings(commcell: CommCell, now: datetime) -> Iterator[FindingData]:

@@ -8,7 +8,7 @@ ChainCadence rows of the same analysis.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Sum
 
 from apps.commcell.models import Plan
 
@@ -106,36 +106,25 @@ def blocked_plans(rows: QuerySet[FullBackupSuccess]) -> list[BlockedPlan]:
     Reducing retention cycles shortens how long closed cycles stay, but a cycle
     whose fulls keep failing never closes, so only fixing the fulls helps there.
     """
-    failing = list(
-        rows.filter(failed__gt=0, plan__isnull=False).values_list(
-            "plan_id", "plan_name", "client_id", "failed"
-        )
+    plans = (
+        rows.filter(failed__gt=0, blocked_chains__gt=0, plan__isnull=False)
+        .order_by()
+        .values("plan_id", "plan_name")
+        .annotate(failed_total=Sum("failed"), chain_total=Sum("blocked_chains"))
+        .order_by("plan_name", "plan_id")
     )
-    chains = _chains_by_plan_client({(plan, client) for plan, _, client, _ in failing})
-
-    failed: dict[int, int] = defaultdict(int)
-    blocked: dict[int, int] = defaultdict(int)
-    names: dict[int, str] = {}
-    for plan_id, plan_name, client_id, failed_count in failing:
-        open_chains = chains.get((plan_id, client_id))
-        if not open_chains:
-            continue
-        failed[plan_id] += failed_count
-        blocked[plan_id] += len(open_chains)
-        names[plan_id] = plan_name
-
     return [
         BlockedPlan(
-            plan_id=plan_id,
-            plan_name=names[plan_id],
-            failed=failed[plan_id],
-            blocked_chains=blocked[plan_id],
+            plan_id=row["plan_id"],
+            plan_name=row["plan_name"],
+            failed=row["failed_total"],
+            blocked_chains=row["chain_total"],
             sentence=(
-                f"{failed[plan_id]} failed fulls keep {blocked[plan_id]} cycles open: "
-                "a cycle change would not help until the fulls succeed."
+                f"{row['failed_total']} failed fulls keep {row['chain_total']} cycles "
+                "open: a cycle change would not help until the fulls succeed."
             ),
         )
-        for plan_id in sorted(names, key=lambda pk: (names[pk], pk))
+        for row in plans
     ]
 
 

@@ -202,9 +202,12 @@ class FullBackupSuccess(models.Model):
     client_name = models.CharField(max_length=300, blank=True)
     fulls = models.PositiveIntegerField()
     succeeded = models.PositiveIntegerField()
-    # Failed, killed and other outcomes; running fulls are counted apart.
+    # Failed, killed and other outcomes. Running fulls are counted apart.
     failed = models.PositiveIntegerField()
     running = models.PositiveIntegerField()
+    # Chains of the client on the plan's storage policy whose open cycle contains
+    # failed fulls, from the ChainCadence rows of the same analysis.
+    blocked_chains = models.PositiveIntegerField(default=0)
     window_start = models.DateTimeField()
     computed_at = models.DateTimeField()
 

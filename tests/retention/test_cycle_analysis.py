@@ -120,8 +120,10 @@ def test_full_success_rows_stored(estate):
     assert failing.fulls == 4
     assert failing.failed == 4
     assert failing.succeeded == 0
+    assert failing.blocked_chains == 1
     assert failing.window_start == NOW - timedelta(days=30)
     assert rows[("Weekly", "alpha")].succeeded == 4
+    assert rows[("Weekly", "alpha")].blocked_chains == 0
 
 
 def test_data_quality_names_values(estate):
