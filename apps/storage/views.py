@@ -142,7 +142,7 @@ class PredictorView(HtmxViewerMixin, View):
 
         if request.GET.get("format") == "json":
             if not form.is_bound:
-                message = "Storage pool: missing; add pool=<id> to the query."
+                message = "Storage pool is missing: add pool=<id> to the query."
                 return JsonResponse({"errors": [message]}, status=400)
             if not form.is_valid():
                 return JsonResponse({"errors": form_errors(form)}, status=400)

@@ -211,3 +211,12 @@ def test_predictor_cloud_pool_has_no_projection(viewer_client, storage_data):
 
     assert data["projection"] == []
     assert data["message"] == "The pool does not report its capacity."
+
+
+def test_predictor_json_needs_pool(viewer_client):
+    response = viewer_client.get("/tools/storage-predictor", {"format": "json"})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        "Storage pool is missing: add pool=<id> to the query."
+    ]
