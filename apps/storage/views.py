@@ -141,7 +141,7 @@ class PredictorView(HtmxViewerMixin, View):
             )
 
         if request.GET.get("format") == "json":
-            if not form.is_bound:
+            if not request.GET.get("pool"):
                 message = "Storage pool is missing: add pool=<id> to the query."
                 return JsonResponse({"errors": [message]}, status=400)
             if not form.is_valid():
