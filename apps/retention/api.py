@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
@@ -237,6 +237,7 @@ class JobRetentionSerializer(serializers.Serializer):
             for note in retention.result.notes
         ]
 
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_reported_retain_until(self, retention: Any) -> None:
         return None
 
