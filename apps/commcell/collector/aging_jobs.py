@@ -1,11 +1,15 @@
 """The data aging step: list the CommCell's Data Aging jobs and upsert them by job id.
 
-It reads the same window as the job step, so a run that is still going is read again
-by the next collection and its row gets the final status.
+It reads the same window as the job step, but never more than the last
+`MAX_LOOKBACK_DAYS`: the listing carries every job type, so a first collection of a
+large CommCell would otherwise read all its backup jobs a second time, and the pruning
+pages look back 30 days. A run that is still going is read again by the next collection
+and its row gets the final status.
 """
 
 import logging
 import math
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 OUTCOMES = frozenset(DataAgingRun.Outcome.values)
 STATUS_MAX_LENGTH = DataAgingRun._meta.get_field("status").max_length
+MAX_LOOKBACK_DAYS = 31
 
 
 def collect_aging_jobs(ctx: StepContext) -> int:
@@ -32,6 +37,7 @@ def collect_aging_jobs(ctx: StepContext) -> int:
     start = ctx.run.job_window_start
     if start is None:
         start, _ = job_window(ctx.commcell, ctx.run)
+    start = max(start, timezone.now() - timedelta(days=MAX_LOOKBACK_DAYS))
     lookback = max(1, math.ceil((timezone.now() - start).total_seconds()))
     logger.info(
         "%s: reading data aging jobs from %s (lookback %d s)",
