@@ -17,3 +17,8 @@ class RetentionConfig(AppConfig):
         from .analysis import analyze_cycles
 
         register_analyzer(CYCLES_ANALYZER, analyze_cycles)
+
+        from .tools.findings import ANALYZER_NAME as SCHEDULES_ANALYZER
+        from .tools.findings import analyze_overdue_fulls
+
+        register_analyzer(SCHEDULES_ANALYZER, analyze_overdue_fulls)
