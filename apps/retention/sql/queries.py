@@ -122,6 +122,9 @@ def _jobs_cte(dialect: Dialect, scope: str) -> str:
                 COALESCE(j.subclient_cv_id, -1) AS subclient_key,
                 {start_ms} AS start_ms,
                 r.days,
+                r.cycles,
+                r.aging,
+                COALESCE(r.valid, 0) AS valid,
                 CASE WHEN j.is_aged THEN 1 ELSE 0 END AS is_aged,
                 CASE WHEN j.outcome = 'running' THEN 1 ELSE 0 END AS is_running,
                 CASE WHEN j.is_aged = FALSE AND j.outcome <> 'running'
@@ -159,6 +162,10 @@ def _cycle_ctes() -> str:
             {CHAIN},
             cycle_no,
             newest_id,
+            days,
+            cycles,
+            aging,
+            valid,
             full_ms,
             CASE WHEN cycle_no = 0 THEN chain_first_ms ELSE full_ms END AS first_ms,
             start_ms AS last_ms,
@@ -174,18 +181,11 @@ def _cycle_ctes() -> str:
     cyc AS (
         SELECT
             c.*,
-            r.copy_id,
-            r.rule_id,
-            r.days,
-            r.cycles,
-            r.aging,
-            COALESCE(r.valid, 0) AS valid,
-            LEAD(c.full_ms, CASE WHEN r.cycles > 0 THEN r.cycles ELSE 1 END)
+            LEAD(c.full_ms, CASE WHEN c.cycles > 0 THEN c.cycles ELSE 1 END)
                 OVER chain_cycles AS next_full_ms,
             c.full_ms - LAG(c.full_ms) OVER chain_cycles AS interval_ms,
             MAX(c.cycle_no) OVER chain_all AS last_cycle_no
         FROM cycles c
-        LEFT JOIN rule r ON r.storage_policy_id = c.storage_policy_id
         WINDOW
             chain_cycles AS (
                 PARTITION BY c.commcell_id, c.storage_policy_id, c.client_key,
@@ -242,8 +242,6 @@ def chain_select(dialect: Dialect, scope: str) -> str:
         SELECT
             {CHAIN},
             MAX(newest_id) AS newest_id,
-            MAX(copy_id) AS copy_id,
-            MAX(rule_id) AS rule_id,
             MAX(days) AS days,
             MAX(cycles) AS cycles,
             MAX(valid) AS valid,
@@ -279,8 +277,8 @@ def chain_select(dialect: Dialect, scope: str) -> str:
         NULLIF(subclient_key, -1),
         newest.client_name,
         newest.subclient_name,
-        copy_id,
-        rule_id,
+        rule.copy_id,
+        rule.rule_id,
         job_count,
         full_count,
         failed_fulls,
@@ -291,18 +289,19 @@ def chain_select(dialect: Dialect, scope: str) -> str:
             ELSE {ms.format("last_full_ms")} END,
         median_interval_ms / {DAY_MS}.0,
         (CAST(%(now_ms)s AS BIGINT) - open_ms) / {DAY_MS}.0,
-        CASE WHEN valid = 1 AND cycles > 0 AND days > 0
-            AND CAST(%(now_ms)s AS BIGINT) - open_ms > 2 * days * {DAY}
+        CASE WHEN chain.valid = 1 AND chain.cycles > 0 AND chain.days > 0
+            AND CAST(%(now_ms)s AS BIGINT) - open_ms > 2 * chain.days * {DAY}
             THEN TRUE ELSE FALSE END,
         kept_ms / {DAY_MS}.0,
-        CASE WHEN kept_ms IS NULL OR days < 0 THEN NULL
-            ELSE kept_ms / {DAY_MS}.0 - days END,
+        CASE WHEN kept_ms IS NULL OR chain.days < 0 THEN NULL
+            ELSE kept_ms / {DAY_MS}.0 - chain.days END,
         eligible_count,
         aged_count,
         job_count - eligible_count - aged_count,
         %(now)s
     FROM chain
-    JOIN commcell_job newest ON newest.id = chain.newest_id"""
+    JOIN commcell_job newest ON newest.id = chain.newest_id
+    LEFT JOIN rule ON rule.storage_policy_id = chain.storage_policy_id"""
 
 
 CHAIN_COLUMNS = (
