@@ -196,7 +196,7 @@ def media_agent_states(
 def pending_trends(
     store_ids: Iterable[int], since: datetime
 ) -> dict[int, float | None]:
-    """Slope of pending deletes per day over each store's snapshots since `since`."""
+    """Pending deletes per day of each store since `since`, from its last drop on."""
     points: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     rows = (
         DDBStoreSnapshot.objects.filter(
@@ -209,7 +209,37 @@ def pending_trends(
     )
     for store_id, collected_at, pending in rows:
         points[store_id].append((collected_at, pending))
-    return {store_id: slope_per_day(series) for store_id, series in points.items()}
+    return {store_id: recent_trend(series) for store_id, series in points.items()}
+
+
+# A fall to less than this share of the previous value counts as pruning that
+# cleared the backlog, so the trend restarts there.
+DROP_SHARE = 0.5
+
+
+def recent_segment(
+    points: Sequence[tuple[datetime, int]],
+) -> Sequence[tuple[datetime, int]]:
+    """Return the points from the last drop on (a fall to 0 or below half the value)."""
+    start = 0
+    for index in range(1, len(points)):
+        before, value = points[index - 1][1], points[index][1]
+        if before > 0 and value < before * DROP_SHARE:
+            start = index
+    return points[start:]
+
+
+def recent_trend(points: Sequence[tuple[datetime, int]]) -> float | None:
+    """Slope per day of pending deletes since the last drop.
+
+    A store whose backlog was just cleared has no trend to report from before the
+    drop: with one point after it, the trend is 0 when that point is 0, else None.
+    """
+    segment = recent_segment(points)
+    slope = slope_per_day(segment)
+    if slope is None and segment and len(segment) < len(points):
+        return 0.0 if segment[-1][1] == 0 else None
+    return slope
 
 
 def store_rows(

@@ -126,6 +126,26 @@ def test_compose_app_services_use_servers(project_dir):
         assert environment["CELERY_BROKER_URL"].startswith("redis://redis:"), name
 
 
+def _mount(volume) -> tuple[str, str]:
+    """Return (source, target) of one `volumes` entry of `config`."""
+    if isinstance(volume, dict):
+        return volume.get("source", ""), volume["target"]
+    parts = str(volume).split(":")
+    return parts[0], parts[1]
+
+
+def test_compose_log_uploads_shared_by_web_worker_and_beat(project_dir):
+    resolved = _resolved(project_dir)
+    services = resolved["services"]
+
+    for name in ("web", "worker", "beat"):
+        storage_dir = services[name]["environment"]["CVANALYTICS_LOG_STORAGE_DIR"]
+        mounts = {_mount(volume) for volume in services[name].get("volumes", [])}
+        assert ("app-var", "/app/var") in mounts, name
+        assert storage_dir.startswith("/app/var/"), name
+    assert "app-var" in resolved["volumes"]
+
+
 def test_compose_password_required(project_dir):
     env_file = project_dir / ".env"
     env_file.write_text(

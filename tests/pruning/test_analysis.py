@@ -192,6 +192,59 @@ def test_store_rows_trend_and_status():
     ]
 
 
+# A store's daily pending deletes over 30 days: 0, a backlog that grows for four
+# days, then pruning clears it and it stays at 0 for three days.
+CLEARED_SERIES = [0] * 23 + [22_800, 55_000, 90_100, 123_600] + [0, 0, 0]
+
+
+def _daily(values: list[int]) -> list[tuple[datetime, int]]:
+    start = NOW - timedelta(days=len(values) - 1)
+    return [(start + timedelta(days=day), value) for day, value in enumerate(values)]
+
+
+def test_trend_of_a_cleared_backlog_is_zero():
+    assert analysis.slope_per_day(_daily(CLEARED_SERIES)) > 0
+    assert analysis.recent_trend(_daily(CLEARED_SERIES)) == 0
+
+
+def test_trend_right_after_a_drop_is_not_positive():
+    assert analysis.recent_trend(_daily([10_000, 60_000, 0])) == 0
+    assert analysis.recent_trend(_daily([10_000, 60_000, 1_000])) is None
+
+
+def test_trend_restarts_after_a_partial_drop():
+    series = _daily([50_000, 80_000, 110_000, 20_000, 25_000, 30_000])
+
+    assert analysis.recent_trend(series) == pytest.approx(5_000)
+
+
+def test_trend_of_steady_growth_uses_every_point():
+    series = _daily([1_000, 2_000, 3_000, 4_000])
+
+    assert analysis.recent_trend(series) == pytest.approx(1_000)
+
+
+def test_store_rows_trend_after_backlog_cleared():
+    layout = Layout(pools=1)
+    store = layout.stores[0]
+    store.pending_deletes = 0
+    store.save()
+    for collected_at, pending in _daily(CLEARED_SERIES):
+        DDBStoreSnapshotFactory(
+            store=store, collected_at=collected_at, pending_deletes=pending
+        )
+
+    rows = analysis.store_rows(
+        layout.commcell,
+        analysis.store_pools(layout.commcell),
+        PruningThresholds.current(),
+        NOW,
+    )
+
+    assert rows[0]["pending_status"] == "ok"
+    assert rows[0]["pending_trend_per_day"] == 0
+
+
 def codes(commcell, now=NOW) -> dict[str, list]:
     found: dict[str, list] = {}
     for finding in pruning_findings(commcell, now):
