@@ -120,7 +120,8 @@ def job_eligibility(
     the database reads that policy's jobs through the job table's storage policy
     index, which keeps the query for one plan or copy fast. Reason codes are listed in
     ``queries.REASONS``; "no_rule" marks jobs whose policy has no usable rule on its
-    primary copy.
+    primary copy. The iterator keeps a transaction open until it is exhausted or
+    closed, so consume it fully or close it.
     """
     params = _params(
         commcell_id, storage_policy_id, now, aging_time, aging_utc_offset_minutes
