@@ -114,6 +114,35 @@ class LogFileAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "origin", "log_type", "commcell"]
     search_fields = ["original_name", "archive_member", "sha256", "media_agent_name"]
+    actions = ["parse_again"]
+
+    @admin.action(description="Parse the selected failed or stalled files again")
+    def parse_again(self, request: HttpRequest, queryset: QuerySet[LogFile]) -> None:
+        from .services import parse_again
+
+        request_id = getattr(request, "request_id", "")
+        queued, refused = [], []
+        for log_file in queryset:
+            if parse_again(log_file, request.user, request_id):
+                queued.append(log_file)
+            else:
+                refused.append(log_file)
+        if queued:
+            self.message_user(
+                request,
+                f"{len(queued)} log file{'s' if len(queued) != 1 else ''} sent to the "
+                "Celery worker to be parsed again. The log files page shows the "
+                "progress.",
+                messages.SUCCESS,
+            )
+        for log_file in refused:
+            self.message_user(
+                request,
+                f'"{log_file}" (log file {log_file.pk}) is '
+                f"{log_file.get_status_display().lower()}; only failed, partly "
+                "parsed or stalled files are parsed again.",
+                messages.WARNING,
+            )
 
 
 @admin.register(LogEvent)

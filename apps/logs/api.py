@@ -212,8 +212,12 @@ class LogUploadView(APIView):
         body = {
             "log_files": LogFileSerializer(outcome.stored, many=True).data,
             "errors": outcome.errors,
+            "failed": [
+                {"id": log_file.pk, "name": str(log_file), "error": log_file.error}
+                for log_file in outcome.failed
+            ],
         }
         code = (
-            status.HTTP_201_CREATED if outcome.stored else status.HTTP_400_BAD_REQUEST
+            status.HTTP_201_CREATED if outcome.accepted else status.HTTP_400_BAD_REQUEST
         )
         return Response(body, status=code)

@@ -49,6 +49,8 @@ class ZipMember:
     size: int
     compressed_size: int
     modified_at: datetime | None
+    # Position in the zip's list of entries; names can repeat in one zip.
+    index: int = -1
 
 
 def detect_compression(file_name: str) -> str:
@@ -70,7 +72,11 @@ def list_zip_members(
     """
     try:
         with zipfile.ZipFile(path) as bundle:
-            infos = [info for info in bundle.infolist() if not info.is_dir()]
+            infos = [
+                (index, info)
+                for index, info in enumerate(bundle.infolist())
+                if not info.is_dir()
+            ]
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ArchiveError(f"The zip file is damaged or truncated: {exc}.") from exc
 
@@ -81,7 +87,7 @@ def list_zip_members(
         )
 
     members = []
-    for info in infos:
+    for index, info in infos:
         if info.filename.lower().endswith(NESTED_ARCHIVE_SUFFIXES):
             raise ArchiveError(
                 f'The zip file contains the archive "{info.filename}"; archives inside '
@@ -93,6 +99,7 @@ def list_zip_members(
                 size=info.file_size,
                 compressed_size=info.compress_size,
                 modified_at=_zip_time(info),
+                index=index,
             )
         )
 
@@ -193,16 +200,18 @@ def open_log(
     member: str = "",
     start: int = 0,
     end: int | None = None,
+    member_index: int | None = None,
 ) -> Iterator[tuple[BinaryIO, CountingFile]]:
     """Open a stored log as a buffered binary stream of its decompressed bytes.
 
     Yields the stream and a counter (`.count`) for progress: stored bytes read, or
     decompressed bytes for a zip member. `start` and `end` bound the bytes read from
-    a plain file.
+    a plain file. `member_index` picks a zip entry by position, for zips that
+    hold two entries of the same name.
     """
     with open(path, "rb") as raw:
         if compression == "zip":
-            with _open_member(raw, member) as (opened, compressed_size):
+            with _open_member(raw, member, member_index) as (opened, compressed_size):
                 limited = LimitedReader(opened, compressed_size, limits)
                 yield io.BufferedReader(limited, BUFFER_BYTES), limited
             return
@@ -226,12 +235,14 @@ def open_log(
 
 
 @contextmanager
-def _open_member(raw: BinaryIO, member: str) -> Iterator[tuple[BinaryIO, int]]:
+def _open_member(
+    raw: BinaryIO, member: str, index: int | None = None
+) -> Iterator[tuple[BinaryIO, int]]:
     try:
         bundle = zipfile.ZipFile(raw)
-        info = bundle.getinfo(member)
+        info = bundle.getinfo(member) if index is None else bundle.infolist()[index]
         opened = bundle.open(info)
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, KeyError, IndexError, OSError, EOFError) as exc:
         raise ArchiveError(f'Cannot read "{member}" from the zip file: {exc}.') from exc
     with bundle, opened:
         yield opened, info.compress_size

@@ -1,6 +1,10 @@
-"""The log upload form."""
+"""The log upload form, shared by the upload page and the API."""
+
+import zoneinfo
+from datetime import datetime
 
 from django import forms
+from django.utils import timezone
 
 from apps.commcell.models import CommCell
 
@@ -50,9 +54,10 @@ class LogUploadForm(forms.Form):
     file_date = forms.DateTimeField(
         required=False,
         label="Collected at",
-        help_text="When the logs were collected (YYYY-MM-DD HH:MM). Log lines carry "
-        "no year, so it comes from this date. Empty means the rollover date in a "
-        "file name, the archive date, or now.",
+        help_text="When the logs were collected (YYYY-MM-DD HH:MM), read in the "
+        "time zone of the logs above, not in UTC. Log lines carry no year, so it "
+        "comes from this date; it cannot be in the future. Empty means the rollover "
+        "date in a file name, the archive date, or now.",
         widget=forms.DateTimeInput(
             attrs={"class": "form-control", "type": "datetime-local"}
         ),
@@ -61,3 +66,26 @@ class LogUploadForm(forms.Form):
         label="Log files",
         help_text="One or more .log files, or .zip, .gz or .bz2 archives of them.",
     )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        value = cleaned.get("file_date")
+        zone_name = cleaned.get("time_zone")
+        if value is None or zone_name is None:
+            return cleaned
+
+        collected_at = in_zone(value, zone_name)
+        if collected_at > timezone.now():
+            self.add_error(
+                "file_date",
+                f"Collected at {collected_at:%Y-%m-%d %H:%M} ({zone_name}) is in the "
+                "future. Give the date the logs were collected, or leave it empty.",
+            )
+            return cleaned
+        cleaned["file_date"] = collected_at
+        return cleaned
+
+
+def in_zone(value: datetime, zone_name: str) -> datetime:
+    """Read a date as wall-clock time in the logs' time zone; any offset is dropped."""
+    return value.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone_name))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import tempfile
 import zoneinfo
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ EVENT_BATCH_SIZE = 2000
 # The status row is updated after this many lines, so pages can show progress.
 PROGRESS_EVERY_LINES = 200_000
 MAX_MESSAGE_CHARS = 4000
+# Job and store ids are stored in 64-bit signed columns.
+MAX_STORED_ID = 2**63 - 1
 
 
 class UploadRejected(ValueError):
@@ -123,10 +126,19 @@ def store_upload(upload: UploadedFile, request: UploadRequest) -> list[LogFile]:
 
     temporary, sha256, size = _copy_to_storage(upload)
     try:
-        _reject_duplicate(request.commcell, sha256, name)
+        replaced = _reject_duplicate(request.commcell, sha256, name)
         files = _describe(temporary, name, sha256, size, request)
         target = storage_dir() / sha256
         with transaction.atomic():
+            if replaced:
+                LogFile.objects.filter(pk__in=replaced).delete()
+                logger.info(
+                    "CommCell %s: log files %s (failed, partly read or stalled) "
+                    "are replaced by a new upload of %s",
+                    request.commcell.pk,
+                    replaced,
+                    name,
+                )
             for log_file in files:
                 log_file.stored_path = str(target)
                 log_file.save()
@@ -158,15 +170,29 @@ def _copy_to_storage(upload: UploadedFile) -> tuple[str, str, int]:
     return temporary, digest.hexdigest(), size
 
 
-def _reject_duplicate(commcell: CommCell, sha256: str, name: str) -> None:
-    earlier = (
+def _reject_duplicate(commcell: CommCell, sha256: str, name: str) -> list[int]:
+    """Refuse content already parsed or being parsed; return earlier copies to replace.
+
+    An earlier copy that failed, was partly read or stalled does not block a new
+    upload: its rows are returned so the caller deletes them with their events.
+    """
+    earlier_files = list(
         LogFile.objects.filter(commcell=commcell, sha256=sha256)
         .select_related("uploaded_by")
-        .order_by("uploaded_at")
-        .first()
+        .order_by("uploaded_at", "pk")
     )
-    if earlier is None:
-        return
+    if not earlier_files:
+        return []
+    if all(earlier.can_parse_again for earlier in earlier_files):
+        return [earlier.pk for earlier in earlier_files]
+
+    earlier = next(f for f in earlier_files if not f.can_parse_again)
+    if earlier.status == LogFile.Status.PARSED:
+        state = "Its events are already stored."
+    else:
+        state = (
+            f"It is {earlier.get_status_display().lower()} now; see the log files page."
+        )
     if earlier.origin == LogFile.Origin.FOLDER:
         who = "a folder scan"
     elif earlier.uploaded_by is not None:
@@ -176,7 +202,7 @@ def _reject_duplicate(commcell: CommCell, sha256: str, name: str) -> None:
     raise UploadRejected(
         f'"{name}" has the same content (SHA-256 {sha256[:12]}…) as "{earlier}", '
         f"stored on {earlier.uploaded_at:%Y-%m-%d %H:%M} UTC by {who} "
-        f"(log file {earlier.pk}). Its events are already stored."
+        f"(log file {earlier.pk}). {state}"
     )
 
 
@@ -193,17 +219,19 @@ def _describe(
             raise UploadRejected(f'"{name}": {exc}') from exc
         if not members:
             raise UploadRejected(f'The zip file "{name}" contains no files.')
-        return [
-            _new_log_file(
-                name,
-                member.name,
-                sha256,
-                member.size,
-                request,
-                member.modified_at,
+        files = []
+        seen: dict[str, int] = {}
+        for member in members:
+            _check_content(path, name, "zip", member.name, member.index)
+            seen[member.name] = seen.get(member.name, 0) + 1
+            log_file = _new_log_file(
+                name, member.name, sha256, member.size, request, member.modified_at
             )
-            for member in members
-        ]
+            if seen[member.name] > 1:
+                log_file.archive_member = f"{member.name} ({seen[member.name]})"
+            log_file.archive_index = member.index
+            files.append(log_file)
+        return files
 
     with open(path, "rb") as raw:
         head = raw.read(SNIFF_BYTES)
@@ -219,8 +247,33 @@ def _describe(
             f'"{name}" is not a bzip2 file although its name ends .bz2.'
         )
 
+    if compression in ("gz", "bz2"):
+        _check_content(path, name, compression)
     archive_date = gzip_mtime(path) if compression == "gz" else None
     return [_new_log_file(name, "", sha256, size, request, archive_date)]
+
+
+def _check_content(
+    path: str, name: str, compression: str, member: str = "", index: int = -1
+) -> None:
+    """Refuse an archive whose first decompressed bytes are damaged or not text."""
+    shown = f'"{name}: {member}"' if member else f'"{name}"'
+    try:
+        with open_log(
+            path,
+            compression,
+            archive_limits(),
+            member=member,
+            member_index=index if member else None,
+        ) as (stream, _counter):
+            check_text_sample(stream.read(SNIFF_BYTES))
+    except (BinaryContentError, ArchiveError) as exc:
+        raise UploadRejected(f"{shown}: {exc}") from exc
+    except (OSError, EOFError, ValueError) as exc:
+        raise UploadRejected(
+            f"{shown} cannot be decompressed: {exc}. The archive is damaged or "
+            "truncated; create it again and upload the new copy."
+        ) from exc
 
 
 def _new_log_file(
@@ -324,8 +377,9 @@ def parse_log_file(log_file_id: int, matchers: MatcherSet | None = None) -> LogF
     log_file.events.all().delete()
     log_file.status = LogFile.Status.PARSING
     log_file.started_at = timezone.now()
+    log_file.progress_at = log_file.started_at
     log_file.error = ""
-    log_file.save(update_fields=["status", "started_at", "error"])
+    log_file.save(update_fields=["status", "started_at", "progress_at", "error"])
     logger.info("Log file %s (%s): parsing started", log_file.pk, log_file)
 
     stats = ParseStats()
@@ -339,6 +393,18 @@ def parse_log_file(log_file_id: int, matchers: MatcherSet | None = None) -> LogF
             LogFile.Status.PARTIAL if stats.total_lines else LogFile.Status.FAILED
         )
         logger.warning("Log file %s: %s", log_file.pk, log_file.error)
+    except Exception as exc:
+        # Any other error ends the parse as failed with its reason, so the file
+        # does not stay "parsing". Events of batches stored before it are kept.
+        logger.exception(
+            "Log file %s: parse failed after line %s", log_file.pk, stats.total_lines
+        )
+        log_file.error = (
+            f"The parse stopped near line {stats.total_lines} with an unexpected "
+            f"error: {exc!r}. Events stored before it are kept. An admin can parse "
+            'the file again with the "Parse again" action in the admin.'
+        )
+        log_file.status = LogFile.Status.FAILED
     else:
         log_file.status = LogFile.Status.PARSED
 
@@ -375,23 +441,44 @@ def _record_stats(log_file: LogFile, stats: ParseStats, parser: _FileParser) -> 
     warnings = []
     if stats.undecodable_lines:
         warnings.append(
-            f"{stats.undecodable_lines} lines were not valid UTF-8; their undecodable "
+            f"{_lines(stats.undecodable_lines)} not valid UTF-8; the undecodable "
             "bytes show as \ufffd."
         )
     if stats.long_lines:
         warnings.append(
-            f"{stats.long_lines} lines were longer than 64 KiB and were cut to that length."
+            f"{_lines(stats.long_lines)} longer than 64 KiB and cut to that length."
         )
     if stats.missing_final_newline and log_file.origin == LogFile.Origin.UPLOAD:
         warnings.append(
             "The last line has no line end, so the file may be truncated; that line "
             "was parsed as it is."
         )
+    if stats.out_of_order_records:
+        warnings.append(
+            f"{_lines(stats.out_of_order_records)} dated before the line above; "
+            "the time range shows the earliest and the latest time."
+        )
+    if parser.ids_out_of_range:
+        warnings.append(
+            f"{_lines(parser.ids_out_of_range)} had a job or store id above "
+            f"{MAX_STORED_ID}; their events are stored without that id."
+        )
     if stats.total_lines and not stats.records:
         warnings.append(
             "No line has the Commvault log prefix (pid, thread id, mm/dd hh:mm:ss, job)."
         )
     log_file.warnings = warnings
+
+
+def _lines(count: int) -> str:
+    return "1 line was" if count == 1 else f"{count} lines were"
+
+
+def _member_name(log_file: LogFile) -> str:
+    """Return the zip member name, without the " (2)" that tells repeated names apart."""
+    if log_file.archive_index is None:
+        return log_file.archive_member
+    return re.sub(r" \(\d+\)$", "", log_file.archive_member)
 
 
 class _FileParser:
@@ -407,6 +494,7 @@ class _FileParser:
         self.batch: list[LogEvent] = []
         self.matched = 0
         self.bytes_read = 0
+        self.ids_out_of_range = 0
         self._counter: Any = None
 
     def run(self) -> None:
@@ -425,7 +513,8 @@ class _FileParser:
             log_file.stored_path,
             compression,
             archive_limits(),
-            member=log_file.archive_member,
+            member=_member_name(log_file),
+            member_index=log_file.archive_index,
             start=log_file.start_offset,
             end=log_file.end_offset,
         ) as (stream, counter):
@@ -452,6 +541,8 @@ class _FileParser:
 
     def _event(self, record: LogRecord, event: EventData) -> LogEvent:
         log_file = self.log_file
+        store_cv_id = self._stored_id(event.store_cv_id)
+        job_id = self._stored_id(event.job_id)
         return LogEvent(
             commcell_id=log_file.commcell_id,
             log_file_id=log_file.pk,
@@ -463,23 +554,32 @@ class _FileParser:
             severity=event.severity,
             media_agent=self.media_agent,
             media_agent_name=log_file.media_agent_name,
-            ddb_store=self.resolver.store(event.store_cv_id),
-            store_cv_id=event.store_cv_id,
-            job_id=event.job_id,
+            ddb_store=self.resolver.store(store_cv_id),
+            store_cv_id=store_cv_id,
+            job_id=job_id,
             counts=event.counts,
             message=record.message[:MAX_MESSAGE_CHARS],
         )
 
+    def _stored_id(self, value: int | None) -> int | None:
+        """Return the id, or None (counted) when it does not fit a 64-bit column."""
+        if value is not None and not 0 <= value <= MAX_STORED_ID:
+            self.ids_out_of_range += 1
+            return None
+        return value
+
     def flush(self) -> None:
         if self.batch:
-            LogEvent.objects.bulk_create(self.batch)
-            self.batch = []
+            batch, self.batch = self.batch, []
+            with transaction.atomic():
+                LogEvent.objects.bulk_create(batch)
         if self._counter is not None:
             self.bytes_read = self._counter.count
 
     def _report_progress(self) -> None:
         self.flush()
         LogFile.objects.filter(pk=self.log_file.pk).update(
+            progress_at=timezone.now(),
             bytes_read=self.bytes_read,
             total_lines=self.stats.total_lines,
             matched_lines=self.matched,

@@ -172,8 +172,11 @@ class ParseStats:
     undecodable_lines: int = 0
     long_lines: int = 0
     missing_final_newline: bool = False
+    # Earliest and latest record times, and how many records were dated before
+    # the record above them.
     first_at: datetime | None = None
     last_at: datetime | None = None
+    out_of_order_records: int = 0
 
     MAX_LINE_NUMBERS = 100
 
@@ -380,6 +383,9 @@ def parse_lines(
     first_number = first_line_number - 1
     line_number = first_number
     records = 0
+    out_of_order = 0
+    earliest: datetime | None = None
+    latest: datetime | None = None
     record_match = RECORD_RE.match
 
     # Counters stay local in the loop and reach `stats` in `finally`, so a stream
@@ -392,10 +398,15 @@ def parse_lines(
             if found is not None:
                 record = _build_record(found, line_number, years)
                 if record is not None:
+                    at = record.occurred_at
                     if current is not None:
+                        if at < current.occurred_at:
+                            out_of_order += 1
                         yield current
-                    elif stats.first_at is None:
-                        stats.first_at = record.occurred_at
+                    if earliest is None or at < earliest:
+                        earliest = at
+                    if latest is None or at > latest:
+                        latest = at
                     current = record
                     records += 1
                     continue
@@ -418,8 +429,13 @@ def parse_lines(
     finally:
         stats.total_lines += line_number - first_number
         stats.records += records
-        if current is not None:
-            stats.last_at = current.occurred_at
+        stats.out_of_order_records += out_of_order
+        if earliest is not None and (
+            stats.first_at is None or earliest < stats.first_at
+        ):
+            stats.first_at = earliest
+        if latest is not None and (stats.last_at is None or latest > stats.last_at):
+            stats.last_at = latest
 
     if current is not None:
         yield current

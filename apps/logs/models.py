@@ -2,11 +2,13 @@
 
 import os
 import zoneinfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from apps.commcell.models import CommCell
 from apps.pruning.models import DDBStore
@@ -25,6 +27,10 @@ from .matching import (
     MatcherSpec,
     compile_pattern,
 )
+
+# A parse reports progress at least every 200,000 lines; one silent for this long
+# has stopped (a killed worker or web request), so its file can be parsed again.
+STALLED_AFTER = timedelta(minutes=30)
 
 
 def validate_time_zone(value: str) -> None:
@@ -180,10 +186,16 @@ class LogSource(models.Model):
 
 
 def _check_allowed_root(path: str) -> None:
-    """Reject a folder outside CVANALYTICS_LOG_SOURCE_ROOTS when that setting is set."""
+    """Reject a folder outside CVANALYTICS_LOG_SOURCE_ROOTS, and every folder when it is empty."""
     roots = getattr(settings, "CVANALYTICS_LOG_SOURCE_ROOTS", None)
     if not roots:
-        return
+        raise ValidationError(
+            {
+                "path": f'The folder "{path}" cannot be read: this server allows no '
+                "log folders because CVANALYTICS_LOG_SOURCE_ROOTS is empty. Set it to "
+                "the folders that may be scanned, such as /var/log/commvault."
+            }
+        )
     real = os.path.realpath(path)
     for root in roots:
         real_root = os.path.realpath(root)
@@ -247,8 +259,11 @@ class LogFile(models.Model):
         CommCell, on_delete=models.CASCADE, related_name="log_files"
     )
     original_name = models.CharField(max_length=500)
-    # Member name inside an uploaded .zip; empty for other files.
+    # Member name inside an uploaded .zip; empty for other files. A name that
+    # repeats in one zip gets " (2)", " (3)" and so on, and `archive_index` gives
+    # the member's position in the zip.
     archive_member = models.CharField(max_length=500, blank=True)
+    archive_index = models.IntegerField(null=True, blank=True)
     log_type = models.CharField(max_length=100)
     log_type_known = models.BooleanField(default=True)
     media_agent_name = models.CharField(max_length=300, blank=True)
@@ -290,6 +305,8 @@ class LogFile(models.Model):
     first_event_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of a parse; a parse silent for long has stopped.
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
@@ -306,6 +323,20 @@ class LogFile(models.Model):
     @property
     def display_name(self) -> str:
         return str(self)
+
+    def is_stalled(self, now: datetime | None = None) -> bool:
+        """True for a queued or running parse with no sign of life for STALLED_AFTER."""
+        if self.status not in (self.Status.QUEUED, self.Status.PARSING):
+            return False
+        last = self.progress_at or self.started_at or self.uploaded_at
+        return last is not None and (now or timezone.now()) - last > STALLED_AFTER
+
+    @property
+    def can_parse_again(self) -> bool:
+        """A failed, partly read or stalled file may be parsed again."""
+        return self.status in (self.Status.FAILED, self.Status.PARTIAL) or (
+            self.is_stalled()
+        )
 
     @property
     def progress_percent(self) -> int | None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from apps.core import audit
 
+from .archives import detect_compression
 from .ingest import (
     UploadRejected,
     UploadRequest,
@@ -27,6 +30,16 @@ logger = logging.getLogger(__name__)
 class UploadOutcome:
     stored: list[LogFile] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[LogFile]:
+        """Stored files whose parse failed at once, with the reason in `error`."""
+        return [f for f in self.stored if f.status == LogFile.Status.FAILED]
+
+    @property
+    def accepted(self) -> list[LogFile]:
+        """Stored files that parsed, partly parsed, or wait for the worker."""
+        return [f for f in self.stored if f.status != LogFile.Status.FAILED]
 
 
 def upload_logs(
@@ -75,14 +88,63 @@ def _audit_rejection(
     )
 
 
+def parses_inline(log_file: LogFile) -> bool:
+    """Parse in the web request only small plain files; archives go to the worker.
+
+    The stored size of an archive says little about the text inside (a 2 MB .bz2
+    can hold 56 MB of lines), so every archive is parsed by Celery.
+    """
+    return (
+        not log_file.archive_member
+        and detect_compression(log_file.original_name) == ""
+        and log_file.size <= inline_parse_bytes()
+    )
+
+
 def _start_parsing(files: list[LogFile]) -> None:
-    inline_limit = inline_parse_bytes()
     for log_file in files:
-        if log_file.size <= inline_limit:
-            parse_log_file(log_file.pk)
-            log_file.refresh_from_db()
+        if parses_inline(log_file):
+            _parse_now(log_file)
         else:
             transaction.on_commit(lambda log_file=log_file: queue_parse(log_file))
+
+
+def _parse_now(log_file: LogFile) -> None:
+    try:
+        parse_log_file(log_file.pk)
+    except Exception as exc:
+        logger.exception("Log file %s: inline parse failed", log_file.pk)
+        LogFile.objects.filter(pk=log_file.pk).update(
+            status=LogFile.Status.FAILED,
+            error=f"The parse stopped with an unexpected error: {exc!r}.",
+        )
+    log_file.refresh_from_db()
+
+
+def parse_again(log_file: LogFile, user: Any, request_id: str = "") -> bool:
+    """Queue a new parse of a failed, partly read or stalled file; audit it.
+
+    Returns False, and changes nothing, for a file that cannot be parsed again.
+    """
+    if not log_file.can_parse_again:
+        return False
+
+    before = {"status": log_file.status, "error": log_file.error}
+    LogFile.objects.filter(pk=log_file.pk).update(
+        status=LogFile.Status.QUEUED, error="", progress_at=timezone.now()
+    )
+    log_file.refresh_from_db()
+    audit.record(
+        actor=user,
+        action="logs.parse_again",
+        obj=log_file,
+        before=before,
+        after={"status": log_file.status},
+        request_id=request_id,
+    )
+    logger.info("Log file %s: parse again requested", log_file.pk)
+    transaction.on_commit(lambda: queue_parse(log_file))
+    return True
 
 
 def queue_parse(log_file: LogFile) -> None:

@@ -1,12 +1,13 @@
 """Log pages: upload (admins), the list of log files and the filterable event list."""
 
 import logging
-import zoneinfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -15,7 +16,7 @@ from apps.core.permissions import AdminRequiredMixin, ViewerRequiredMixin
 from .filters import LogEventFilterSet
 from .forms import LogUploadForm
 from .ingest import UploadRequest, upload_max_bytes
-from .models import LogEvent, LogFile
+from .models import STALLED_AFTER, LogEvent, LogFile
 from .services import upload_logs
 
 logger = logging.getLogger(__name__)
@@ -51,17 +52,19 @@ class LogUploadView(AdminRequiredMixin, View):
             media_agent_name=data["media_agent_name"].strip(),
             time_zone=data["time_zone"],
             user=request.user,
-            file_date=_in_zone(data["file_date"], data["time_zone"]),
+            file_date=data["file_date"],
         )
         outcome = upload_logs(
             data["files"], upload_request, getattr(request, "request_id", "")
         )
-        for log_file in outcome.stored:
-            messages.success(
-                request, f'Stored "{log_file}" ({log_file.get_status_display()}).'
-            )
-        if outcome.errors:
-            return self._render(request, form, status=400, upload_errors=outcome.errors)
+        for log_file in outcome.accepted:
+            messages.success(request, _stored_message(log_file))
+        errors = outcome.errors + [
+            f'"{log_file}" was stored but could not be read: {log_file.error}'
+            for log_file in outcome.failed
+        ]
+        if errors:
+            return self._render(request, form, status=400, upload_errors=errors)
         return redirect("logs:file-list")
 
     def _render(
@@ -79,11 +82,10 @@ class LogUploadView(AdminRequiredMixin, View):
         return render(request, self.template_name, context, status=status)
 
 
-def _in_zone(value, zone_name: str):
-    """Read a form date as wall-clock time in the log's time zone."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
+def _stored_message(log_file: LogFile) -> str:
+    if log_file.status == LogFile.Status.QUEUED:
+        return f'Stored "{log_file}"; the Celery worker parses it now.'
+    return f'Stored "{log_file}" ({log_file.get_status_display()}).'
 
 
 class LogFileListView(HtmxLoginMixin, ViewerRequiredMixin, View):
@@ -95,13 +97,23 @@ class LogFileListView(HtmxLoginMixin, ViewerRequiredMixin, View):
         context = {
             "page_obj": paginator.get_page(request.GET.get("page")),
             "unknown_type_files": files.filter(log_type_known=False).count(),
-            "parsing": files.filter(
-                status__in=[LogFile.Status.QUEUED, LogFile.Status.PARSING]
-            ).count(),
+            "parsing": active_parses(),
         }
         if _wants_fragment(request):
             return render(request, "logs/partials/files.html", context)
         return render(request, "logs/file_list.html", context)
+
+
+def active_parses() -> int:
+    """Count queued or running parses that are not stalled; the page polls while any run."""
+    return (
+        LogFile.objects.filter(
+            status__in=[LogFile.Status.QUEUED, LogFile.Status.PARSING]
+        )
+        .annotate(alive_at=Coalesce("progress_at", "started_at", "uploaded_at"))
+        .filter(alive_at__gte=timezone.now() - STALLED_AFTER)
+        .count()
+    )
 
 
 def _wants_fragment(request: HttpRequest) -> bool:

@@ -57,7 +57,7 @@ def test_upload_then_filter_events(
     page.goto(f"{base}/logs/upload")
     page.select_option("#id_commcell", label="cc-browser")
     page.fill("#id_media_agent_name", "mediaagent07")
-    page.fill("#id_file_date", "2027-01-05T12:00")
+    page.fill("#id_file_date", "2026-01-05T12:00")
     page.set_input_files("#id_files", str(FIXTURES / "CVMA.log"))
     page.click("#log-upload-form button[type=submit]")
 

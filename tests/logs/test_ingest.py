@@ -287,13 +287,13 @@ def test_gzip_bomb_stops_reading(log_storage, upload_request):
     assert "decompression bomb" in log_file.error
 
 
-def test_gzip_inside_gzip_rejected_on_read(log_storage, upload_request):
+def test_gzip_inside_gzip_rejected_at_upload(log_storage, upload_request):
     data = gzip.compress(gzip.compress(fixture_bytes("CVMA.log")))
 
-    (log_file,) = store_and_parse("CVMA.log.gz", data, upload_request)
+    with pytest.raises(UploadRejected, match="archives inside archives"):
+        store_upload(upload("CVMA.log.gz", data), upload_request)
 
-    assert log_file.status == LogFile.Status.FAILED
-    assert "archives inside archives" in log_file.error
+    assert not LogFile.objects.exists()
 
 
 def test_truncated_gzip_keeps_events_read(log_storage, upload_request):

@@ -23,7 +23,8 @@ NEWER = b"3304 44c 09/10 09:00:00 ### Deleted directory [E:\\mp\\CV_MAGNETIC\\V_
 
 
 @pytest.fixture
-def folder(tmp_path) -> Path:
+def folder(tmp_path, settings) -> Path:
+    settings.CVANALYTICS_LOG_SOURCE_ROOTS = [str(tmp_path)]
     path = tmp_path / "ma07"
     path.mkdir()
     return path
@@ -256,6 +257,23 @@ def test_source_symlink_out_of_root_rejected(source, folder, tmp_path, settings)
 
     with pytest.raises(ValidationError, match="outside the log folders"):
         source.full_clean()
+
+
+def test_source_refused_when_no_root_is_set(source, settings):
+    settings.CVANALYTICS_LOG_SOURCE_ROOTS = []
+
+    with pytest.raises(ValidationError, match="CVANALYTICS_LOG_SOURCE_ROOTS is empty"):
+        source.full_clean()
+
+
+def test_scan_refused_when_no_root_is_set(source, folder, settings):
+    (folder / "CVMA.log").write_bytes(FIRST)
+    settings.CVANALYTICS_LOG_SOURCE_ROOTS = []
+
+    result = scan_source(source)
+
+    assert "CVANALYTICS_LOG_SOURCE_ROOTS is empty" in result.error
+    assert LogFile.objects.count() == 0
 
 
 def test_scan_checks_allowed_root(source, folder, tmp_path, settings):

@@ -22,7 +22,7 @@ def upload_form(commcell, *files, **extra):
         "commcell": commcell.pk,
         "media_agent_name": "mediaagent07",
         "time_zone": "UTC",
-        "file_date": "2027-01-05T12:00",
+        "file_date": "2026-01-05T12:00",
         "files": list(files),
     }
     data.update(extra)
@@ -74,7 +74,7 @@ def test_upload_uses_collected_date_for_year(admin_role_client, commcell, log_st
     )
 
     event = LogEvent.objects.order_by("occurred_at").first()
-    assert event.occurred_at == datetime(2026, 12, 30, 23, 58, 1, tzinfo=UTC)
+    assert event.occurred_at == datetime(2025, 12, 30, 23, 58, 1, tzinfo=UTC)
 
 
 def test_upload_duplicate_shows_earlier(admin_role_client, commcell, log_storage):
