@@ -56,11 +56,19 @@ class LogEventFilterSet(django_filters.FilterSet):
         empty_label="All severities",
         widget=forms.Select(attrs=SELECT),
     )
-    media_agent = django_filters.CharFilter(
+    media_agent_name = django_filters.CharFilter(
         field_name="media_agent_name",
         lookup_expr="iexact",
         label="MediaAgent",
         widget=forms.TextInput(attrs=TEXT),
+    )
+    # The id in each event's `media_agent` field; the page filters by name.
+    media_agent = django_filters.NumberFilter(
+        field_name="media_agent_id",
+        label="MediaAgent id",
+        min_value=1,
+        max_value=MAX_ID,
+        widget=forms.HiddenInput,
     )
     store = django_filters.NumberFilter(
         field_name="store_cv_id",

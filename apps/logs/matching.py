@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 from .logformat import LogRecord
 
@@ -68,12 +70,179 @@ def compile_pattern(kind: str, pattern: str) -> re.Pattern[str]:
     if kind == KIND_LITERAL:
         return re.compile(re.escape(pattern))
     try:
-        return re.compile(pattern)
+        compiled = re.compile(pattern)
     except re.error as exc:
         raise InvalidPatternError(
             f"The regular expression {pattern!r} is invalid: {exc}. Fix the pattern, "
             "or set the kind to literal to match the text as written."
         ) from exc
+    problem = backtracking_problem(pattern)
+    if problem:
+        raise InvalidPatternError(
+            f"The regular expression {pattern!r} can take exponential time on one "
+            f"line: {problem}. Repeat a single item instead (write (a+)+ as a+), "
+            "put a required separator the inner repeat cannot match inside the "
+            "repeated group (such as (\\d+,)*), or make the inner repeat "
+            "possessive (a++)."
+        )
+    return compiled
+
+
+# Catastrophic backtracking -----------------------------------------------------------
+#
+# A repeated group whose body can match the same text in more than one way makes a
+# failing search try every split of the line, which doubles with each character.
+# The check below reads the parsed pattern and refuses the two usual shapes: a
+# repeat inside a repeat with nothing required between them, and a repeated
+# alternation whose branches can start alike.
+
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
+_SINGLE_CHAR = (
+    sre_constants.LITERAL,
+    sre_constants.NOT_LITERAL,
+    sre_constants.ANY,
+    sre_constants.IN,
+)
+
+
+def backtracking_problem(pattern: str) -> str:
+    """Return why a regex can backtrack catastrophically, or "" when it cannot."""
+    try:
+        parsed = sre_parser.parse(pattern)
+    except re.error:
+        return ""
+    return _check_items(list(parsed), inside_repeat=False)
+
+
+def _check_items(items: list, inside_repeat: bool) -> str:
+    for op, value in items:
+        if op in _REPEATS:
+            low, high, body = value
+            body_items = list(body)
+            if high > 1:
+                problem = _repeated_body_problem(body_items)
+                if problem:
+                    return problem
+            problem = _check_items(body_items, inside_repeat or high > 1)
+        elif op == sre_constants.SUBPATTERN:
+            problem = _check_items(list(value[-1]), inside_repeat)
+        elif op == sre_constants.BRANCH:
+            problem = next(
+                (
+                    found
+                    for branch in value[1]
+                    if (found := _check_items(list(branch), inside_repeat))
+                ),
+                "",
+            )
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            problem = _check_items(list(value[1]), inside_repeat)
+        else:
+            # Atomic groups and possessive repeats do not backtrack into themselves.
+            problem = ""
+        if problem:
+            return problem
+    return ""
+
+
+def _flatten(items: list) -> list:
+    """Drop group wrappers that hold a plain sequence."""
+    flat = []
+    for op, value in items:
+        if op == sre_constants.SUBPATTERN:
+            flat.extend(_flatten(list(value[-1])))
+        else:
+            flat.append((op, value))
+    return flat
+
+
+def _repeated_body_problem(body: list) -> str:
+    flat = _flatten(body)
+    inner = [value for op, value in flat if op in _REPEATS and value[1] > 1]
+    if inner:
+        required = [
+            (op, value)
+            for op, value in flat
+            if op in _SINGLE_CHAR or (op in _REPEATS and value[0] > 0 and value[1] <= 1)
+        ]
+        separated = any(
+            op in (sre_constants.LITERAL,)
+            and not any(_repeat_can_match(repeat, value) for repeat in inner)
+            for op, value in required
+        )
+        if not separated:
+            return "a repeated group holds another repeat and nothing separates them"
+    for op, value in flat:
+        if op == sre_constants.BRANCH and _branches_overlap(value[1]):
+            return "a repeated group holds alternatives that can match the same text"
+    return ""
+
+
+def _repeat_can_match(repeat: tuple, code: int) -> bool:
+    """True unless the repeat's body is one character class that excludes `code`."""
+    body = _flatten(list(repeat[2]))
+    if len(body) != 1 or body[0][0] not in _SINGLE_CHAR:
+        return True
+    return _char_matches(body[0], chr(code))
+
+
+def _char_matches(item: tuple, char: str) -> bool:
+    op, value = item
+    if op == sre_constants.LITERAL:
+        return char == chr(value)
+    if op == sre_constants.NOT_LITERAL:
+        return char != chr(value)
+    if op == sre_constants.ANY:
+        return char != "\n"
+    found = False
+    negate = False
+    for member_op, member in value:
+        if member_op == sre_constants.NEGATE:
+            negate = True
+        elif member_op == sre_constants.LITERAL:
+            found = found or char == chr(member)
+        elif member_op == sre_constants.RANGE:
+            found = found or member[0] <= ord(char) <= member[1]
+        elif member_op == sre_constants.CATEGORY:
+            found = found or _in_category(member, char)
+        else:
+            return True
+    return found != negate
+
+
+_CATEGORY_TESTS = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def _in_category(category: object, char: str) -> bool:
+    test = _CATEGORY_TESTS.get(str(category))
+    return test is None or re.fullmatch(test, char) is not None
+
+
+def _branches_overlap(branches: list) -> bool:
+    """True when two alternatives are empty or can start with the same character."""
+    firsts: list[tuple] = []
+    for branch in branches:
+        flat = _flatten(list(branch))
+        if not flat or flat[0][0] not in _SINGLE_CHAR:
+            return True
+        firsts.append(flat[0])
+    for index, first in enumerate(firsts):
+        for other in firsts[index + 1 :]:
+            if first[0] != sre_constants.LITERAL and other[0] != sre_constants.LITERAL:
+                return True
+            literal, item = (
+                (first, other) if first[0] == sre_constants.LITERAL else (other, first)
+            )
+            if _char_matches(item, chr(literal[1])):
+                return True
+    return False
 
 
 class CompiledMatcher:

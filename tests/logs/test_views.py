@@ -177,7 +177,7 @@ def events():
         ("", ["storage.permission_denied", "sidbprune.af_pruned"]),
         ("category=error", ["storage.permission_denied"]),
         ("log_type=CVMA", ["storage.permission_denied"]),
-        ("media_agent=MA01", ["sidbprune.af_pruned"]),
+        ("media_agent_name=MA01", ["sidbprune.af_pruned"]),
         ("store=4101", ["sidbprune.af_pruned"]),
         ("job_id=55120", ["sidbprune.af_pruned"]),
         ("since=2026-11-02T00:00", ["storage.permission_denied"]),

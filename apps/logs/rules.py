@@ -1,0 +1,189 @@
+"""Health rules that turn recent error events of the logs into findings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from apps.commcell.models import CommCell
+from apps.core.findings import FindingData
+
+from .models import LogEvent
+
+logger = logging.getLogger(__name__)
+
+RECENT_DAYS = 7
+MAX_EXAMPLE_CHARS = 300
+MAX_NAMES = 10
+
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "info": 1, "ok": 0}
+
+# Event code: (finding severity, what the finding says, what to do).
+KNOWN_ERRORS: dict[str, tuple[str, str, str]] = {
+    "storage.permission_denied": (
+        "high",
+        "cannot read or delete on a mount path: permission denied",
+        "Give the MediaAgent's Commvault service account read, write and delete "
+        "rights on the mount path folder (and on the share, for a network path), "
+        "then check that pruning deletes chunks again.",
+    ),
+    "storage.mount_path_inaccessible": (
+        "high",
+        "cannot reach a mount path",
+        "Check that the mount path's disk or share is mounted on the MediaAgent and "
+        "that the path in the library configuration still exists; volumes on an "
+        "unreachable path are neither sized nor pruned.",
+    ),
+    "sidbengine.ddb_offline": (
+        "critical",
+        "has a deduplication database that went offline",
+        "Bring the DDB partition online on its MediaAgent (check the DDB disk and "
+        "the SIDBEngine log for the cause); backups to the store and its pruning "
+        "stop while it is offline.",
+    ),
+}
+DEFAULT_RECOMMENDATION = (
+    "Read the log lines on the log events page and fix the cause on the MediaAgent "
+    "or CommServe that wrote them."
+)
+
+
+@dataclass
+class _Group:
+    code: str
+    subject_type: str
+    subject_id: int | None
+    subject_name: str
+    severity: str = "info"
+    count: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    media_agent_names: set[str] = field(default_factory=set)
+    store_ids: set[int] = field(default_factory=set)
+    example: str = ""
+
+    def add(self, event: LogEvent) -> None:
+        self.count += 1
+        if SEVERITY_RANK.get(event.severity, 0) > SEVERITY_RANK[self.severity]:
+            self.severity = event.severity
+        if self.first_seen is None or event.occurred_at < self.first_seen:
+            self.first_seen = event.occurred_at
+        if self.last_seen is None or event.occurred_at >= self.last_seen:
+            self.last_seen = event.occurred_at
+            self.example = event.message[:MAX_EXAMPLE_CHARS]
+        if event.media_agent_name:
+            self.media_agent_names.add(event.media_agent_name)
+        if event.store_cv_id is not None:
+            self.store_ids.add(event.store_cv_id)
+
+
+def recent_error_events(commcell: CommCell, now: datetime):
+    """Error and critical events of the CommCell's logs in the RECENT_DAYS before now."""
+    return (
+        LogEvent.objects.filter(
+            commcell=commcell,
+            occurred_at__gt=now - timedelta(days=RECENT_DAYS),
+            occurred_at__lte=now,
+        )
+        .filter(Q(category="error") | Q(severity="critical"))
+        .select_related("media_agent", "ddb_store")
+        .only(
+            "code",
+            "severity",
+            "occurred_at",
+            "message",
+            "media_agent_name",
+            "store_cv_id",
+            "media_agent__name",
+            "ddb_store__name",
+        )
+        .order_by("occurred_at", "pk")
+    )
+
+
+def log_error_findings(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
+    """Yield one finding per event code and MediaAgent or DDB store seen recently."""
+    groups: dict[tuple[str, str, int | None], _Group] = {}
+    for event in recent_error_events(commcell, now).iterator(chunk_size=2000):
+        subject_type, subject_id, subject_name = _subject(event, commcell)
+        key = (event.code, subject_type, subject_id)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(
+                event.code, subject_type, subject_id, subject_name
+            )
+        group.add(event)
+
+    logger.debug(
+        "CommCell %s: %s log error groups in the last %s days",
+        commcell.pk,
+        len(groups),
+        RECENT_DAYS,
+    )
+    for group in groups.values():
+        yield _finding(group)
+
+
+def _subject(event: LogEvent, commcell: CommCell) -> tuple[str, int | None, str]:
+    if event.ddb_store is not None:
+        return "ddb_store", event.ddb_store.pk, event.ddb_store.name
+    if event.media_agent is not None:
+        return "media_agent", event.media_agent.pk, event.media_agent.name
+    return "commcell", None, commcell.name
+
+
+def _finding(group: _Group) -> FindingData:
+    severity, problem, recommendation = KNOWN_ERRORS.get(
+        group.code, (_error_severity(group.severity), "", DEFAULT_RECOMMENDATION)
+    )
+    names = sorted(group.media_agent_names)
+    who = _who(group, names)
+    what = problem or f'logged "{group.code}"'
+    times = "once" if group.count == 1 else f"{group.count} times"
+    title = (
+        f"{who} {what} ({times} from {group.first_seen:%Y-%m-%d %H:%M} to "
+        f"{group.last_seen:%Y-%m-%d %H:%M} UTC)"
+    )
+    return FindingData(
+        code=f"logs.{group.code}",
+        severity=severity,
+        subject_type=group.subject_type,
+        subject_id=group.subject_id,
+        subject_name=group.subject_name,
+        title=title,
+        recommendation=recommendation,
+        evidence={
+            "event_code": group.code,
+            "events": group.count,
+            "first_seen": group.first_seen.isoformat(),
+            "last_seen": group.last_seen.isoformat(),
+            "media_agent_names": names[:MAX_NAMES],
+            "store_ids": sorted(group.store_ids)[:MAX_NAMES],
+            "example": group.example,
+            "days": RECENT_DAYS,
+        },
+    )
+
+
+def _who(group: _Group, names: list[str]) -> str:
+    if group.subject_type == "ddb_store":
+        on = f" on MediaAgent {names[0]}" if len(names) == 1 else ""
+        return f"DDB store {group.subject_name}{on}"
+    if group.subject_type == "media_agent":
+        return f"MediaAgent {group.subject_name}"
+    if names:
+        shown = ", ".join(names[:MAX_NAMES])
+        label = "MediaAgent" if len(names) == 1 else "MediaAgents"
+        return f"{label} {shown}"
+    return f"CommCell {group.subject_name}"
+
+
+def _error_severity(event_severity: str) -> str:
+    """An error event found in the logs is at least of medium severity."""
+    if SEVERITY_RANK.get(event_severity, 0) < SEVERITY_RANK["medium"]:
+        return "medium"
+    return event_severity
