@@ -171,7 +171,7 @@ def _copy_to_storage(upload: UploadedFile) -> tuple[str, str, int]:
 
 
 def _reject_duplicate(commcell: CommCell, sha256: str, name: str) -> list[int]:
-    """Refuse content already parsed or being parsed; return earlier copies to replace.
+    """Reject content already parsed or being parsed; return earlier copies to replace.
 
     An earlier copy that failed, was partly read or stalled does not block a new
     upload: its rows are returned so the caller deletes them with their events.
@@ -256,8 +256,8 @@ def _describe(
 def _check_content(
     path: str, name: str, compression: str, member: str = "", index: int = -1
 ) -> None:
-    """Refuse an archive whose first decompressed bytes are damaged or not text."""
-    shown = f'"{name}: {member}"' if member else f'"{name}"'
+    """Reject an archive whose first decompressed bytes are damaged or not text."""
+    label = f'"{name}: {member}"' if member else f'"{name}"'
     try:
         with open_log(
             path,
@@ -268,10 +268,10 @@ def _check_content(
         ) as (stream, _counter):
             check_text_sample(stream.read(SNIFF_BYTES))
     except (BinaryContentError, ArchiveError) as exc:
-        raise UploadRejected(f"{shown}: {exc}") from exc
+        raise UploadRejected(f"{label}: {exc}") from exc
     except (OSError, EOFError, ValueError) as exc:
         raise UploadRejected(
-            f"{shown} cannot be decompressed: {exc}. The archive is damaged or "
+            f"{label} cannot be decompressed: {exc}. The archive is damaged or "
             "truncated; create it again and upload the new copy."
         ) from exc
 

@@ -92,7 +92,7 @@ def compile_pattern(kind: str, pattern: str) -> re.Pattern[str]:
 #
 # A repeated group whose body can match the same text in more than one way makes a
 # failing search try every split of the line, which doubles with each character.
-# The check below reads the parsed pattern and refuses the two usual shapes: a
+# The check below reads the parsed pattern and rejects the two usual shapes: a
 # repeat inside a repeat with nothing required between them, and a repeated
 # alternation whose branches can start alike.
 

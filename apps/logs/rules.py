@@ -22,7 +22,7 @@ MAX_NAMES = 10
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "info": 1, "ok": 0}
 
-# Event code: (finding severity, what the finding says, what to do).
+# Event code: (finding severity, the problem in the title, the recommendation).
 KNOWN_ERRORS: dict[str, tuple[str, str, str]] = {
     "storage.permission_denied": (
         "high",
@@ -141,11 +141,11 @@ def _finding(group: _Group) -> FindingData:
         group.code, (_error_severity(group.severity), "", DEFAULT_RECOMMENDATION)
     )
     names = sorted(group.media_agent_names)
-    who = _who(group, names)
-    what = problem or f'logged "{group.code}"'
+    subject_text = _subject_text(group, names)
+    problem_text = problem or f'logged "{group.code}"'
     times = "once" if group.count == 1 else f"{group.count} times"
     title = (
-        f"{who} {what} ({times} from {group.first_seen:%Y-%m-%d %H:%M} to "
+        f"{subject_text} {problem_text} ({times} from {group.first_seen:%Y-%m-%d %H:%M} to "
         f"{group.last_seen:%Y-%m-%d %H:%M} UTC)"
     )
     return FindingData(
@@ -169,16 +169,16 @@ def _finding(group: _Group) -> FindingData:
     )
 
 
-def _who(group: _Group, names: list[str]) -> str:
+def _subject_text(group: _Group, names: list[str]) -> str:
     if group.subject_type == "ddb_store":
         on = f" on MediaAgent {names[0]}" if len(names) == 1 else ""
         return f"DDB store {group.subject_name}{on}"
     if group.subject_type == "media_agent":
         return f"MediaAgent {group.subject_name}"
     if names:
-        shown = ", ".join(names[:MAX_NAMES])
+        listed = ", ".join(names[:MAX_NAMES])
         label = "MediaAgent" if len(names) == 1 else "MediaAgents"
-        return f"{label} {shown}"
+        return f"{label} {listed}"
     return f"CommCell {group.subject_name}"
 
 

@@ -68,7 +68,7 @@ def form(commcell, *files, **extra) -> dict:
 # Ids too large for a 64-bit column -------------------------------------------------
 
 
-def test_ids_out_of_range_are_left_empty_and_counted(log_storage, upload_request):
+def test_out_of_range_ids_stored_empty(log_storage, upload_request):
     (stored,) = store_upload(
         upload("SIDBPrune.log", HUGE_JOB_LINE + HUGE_STORE_LINE), upload_request
     )
@@ -85,9 +85,7 @@ def test_ids_out_of_range_are_left_empty_and_counted(log_storage, upload_request
     assert any("job or store id above" in warning for warning in log_file.warnings)
 
 
-def test_api_upload_of_id_out_of_range_is_created(
-    admin_role_client, commcell, log_storage
-):
+def test_api_upload_out_of_range_id(admin_role_client, commcell, log_storage):
     response = admin_role_client.post(
         "/api/log-files/upload/",
         {"commcell": commcell.pk, "files": [upload("SIDBPrune.log", HUGE_JOB_LINE)]},

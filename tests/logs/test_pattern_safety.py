@@ -1,4 +1,4 @@
-"""Matcher patterns that could backtrack for hours on one line are refused."""
+"""Matcher patterns that could backtrack for hours on one line are rejected."""
 
 import pytest
 
@@ -24,7 +24,7 @@ from apps.logs.models import LogMatcher
         r"Pruned ((\d+)+)+ AfId",
     ],
 )
-def test_catastrophic_patterns_refused(pattern):
+def test_catastrophic_patterns_rejected(pattern):
     assert backtracking_problem(pattern)
     with pytest.raises(InvalidPatternError) as raised:
         compile_pattern(KIND_REGEX, pattern)
@@ -58,7 +58,7 @@ def test_built_in_matchers_pass_the_check():
 
 
 @pytest.mark.django_db
-def test_api_refuses_catastrophic_matcher(admin_role_client):
+def test_api_rejects_catastrophic_matcher(admin_role_client):
     response = admin_role_client.post(
         "/api/log-matchers/",
         {
@@ -80,7 +80,7 @@ def test_api_refuses_catastrophic_matcher(admin_role_client):
 
 
 @pytest.mark.django_db
-def test_admin_refuses_catastrophic_matcher(admin_role_user, client):
+def test_admin_rejects_catastrophic_matcher(admin_role_user, client):
     admin_role_user.is_staff = True
     admin_role_user.save()
     client.force_login(admin_role_user)
