@@ -14,7 +14,13 @@ from . import sql
 
 # Reasons of ``sql.job_eligibility`` that keep a job on the copy.
 WAITING_REASONS = frozenset(
-    {"basic_days", "basic_cycles", "job_running", "aging_disabled", "infinite"}
+    {
+        "basic_days",
+        "basic_cycles",
+        "job_running",
+        "aging_disabled",
+        "infinite_retention",
+    }
 )
 WAITING_PAGE_SIZE = 50
 
@@ -23,7 +29,7 @@ REASON_TEXT = {
     "basic_cycles": "retention cycles not met",
     "job_running": "job running",
     "aging_disabled": "data aging disabled",
-    "infinite": "infinite retention",
+    "infinite_retention": "infinite retention",
 }
 
 

@@ -36,7 +36,7 @@ REASONS = (
     "basic_cycles",
     "job_running",
     "aging_disabled",
-    "infinite",
+    "infinite_retention",
     "aged",
     "no_rule",
 )
@@ -473,7 +473,7 @@ def job_select(dialect: Dialect, scope: str) -> str:
             WHEN d.valid = 0 THEN 'no_rule'
             WHEN d.aging = 0 THEN 'aging_disabled'
             WHEN j.is_running = 1 THEN 'job_running'
-            WHEN d.days = -1 THEN 'infinite'
+            WHEN d.days = -1 THEN 'infinite_retention'
             WHEN d.cycles = 0 THEN CASE
                 WHEN j.start_ms + d.days * {DAY} <= CAST(%(last_run_ms)s AS BIGINT)
                 THEN 'eligible' ELSE 'basic_days' END

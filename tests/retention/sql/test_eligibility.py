@@ -199,7 +199,7 @@ def test_days_only_dates_each_job(commcell, client):
     ("rule_fields", "reason"),
     [
         ({"days": 30, "cycles": 1, "data_aging_enabled": False}, "aging_disabled"),
-        ({"days": -1, "cycles": 1}, "infinite"),
+        ({"days": -1, "cycles": 1}, "infinite_retention"),
     ],
 )
 def test_rules_that_keep_everything(commcell, client, rule_fields, reason):
@@ -304,7 +304,7 @@ def test_refresh_counts_match_job_reasons():
         "basic_cycles",
         "job_running",
         "aging_disabled",
-        "infinite",
+        "infinite_retention",
         "aged",
         "no_rule",
     }

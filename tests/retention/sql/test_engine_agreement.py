@@ -21,9 +21,6 @@ from tests.retention.sql.scenarios import (
 
 pytestmark = pytest.mark.django_db
 
-# The engine's reason codes where they differ from the SQL ones.
-ENGINE_REASONS = {"infinite_retention": "infinite"}
-
 RULES = [(14, 2), (30, 1), (7, 3), (10, 0), (1, 1), (-1, 1), (5, 2)]
 LEVELS = [Job.Level.INCREMENTAL] * 6 + [Job.Level.FULL, Job.Level.SYNTHETIC_FULL]
 LEVELS += [Job.Level.DIFFERENTIAL]
@@ -140,7 +137,7 @@ def assert_agreement(commcell, now):
     assert sorted(row.job_id for row in rows) == sorted(verdicts)
     for row in rows:
         verdict = verdicts[row.job_id]
-        reason = ENGINE_REASONS.get(verdict.reason.value, verdict.reason.value)
+        reason = verdict.reason.value
         assert (row.job_id, row.reason) == (row.job_id, reason)
         assert (row.job_id, row.retain_until) == (row.job_id, verdict.retain_until)
 
