@@ -227,6 +227,11 @@ CVANALYTICS_LOG_MAX_COMPRESSION_RATIO = env.int(
 CVANALYTICS_LOG_MAX_ARCHIVE_MEMBERS = env.int(
     "CVANALYTICS_LOG_MAX_ARCHIVE_MEMBERS", default=1000
 )
+# Plain log files up to this size parse inside the upload request; larger files and
+# every archive go to the Celery worker.
+CVANALYTICS_LOG_INLINE_PARSE_BYTES = env.int(
+    "CVANALYTICS_LOG_INLINE_PARSE_BYTES", default=2 * 1024 * 1024
+)
 CVANALYTICS_LOG_SOURCE_ROOTS = env.list(
     "CVANALYTICS_LOG_SOURCE_ROOTS", default=[str(BASE_DIR / "var")]
 )
