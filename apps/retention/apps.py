@@ -18,7 +18,8 @@ class RetentionConfig(AppConfig):
 
         register_analyzer(CYCLES_ANALYZER, analyze_cycles)
 
-        from .tools.findings import ANALYZER_NAME as SCHEDULES_ANALYZER
-        from .tools.findings import analyze_overdue_fulls
+        # After retention.cycles, because the tools read the cadence it stores.
+        from .tools.store import ANALYZER_NAME as TOOLS_ANALYZER
+        from .tools.store import analyze_tools
 
-        register_analyzer(SCHEDULES_ANALYZER, analyze_overdue_fulls)
+        register_analyzer(TOOLS_ANALYZER, analyze_tools)

@@ -222,3 +222,47 @@ class FullBackupSuccess(models.Model):
 
     def __str__(self) -> str:
         return f"fulls of {self.client_name} on {self.plan_name}"
+
+
+class ToolResult(models.Model):
+    """One stored result of a retention tool for one subject, as JSON.
+
+    The ``retention.tools`` analyzer rewrites a CommCell's rows on every analysis, so
+    the optimizer, reclamation, dedup and schedule pages read them without
+    streaming the job table per request.
+    """
+
+    class Tool(models.TextChoices):
+        OPTIMIZER = "optimizer", "Retention optimizer"
+        RECLAMATION = "reclamation", "Reclamation forecast"
+        DEDUP = "dedup", "Dedup impact"
+        SCHEDULES = "schedules", "Schedule analyzer"
+
+    commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="+")
+    tool = models.CharField(max_length=20, choices=Tool.choices)
+    # A retention rule for the optimizer, a storage pool for reclamation and dedup,
+    # a storage policy for schedules.
+    subject_id = models.BigIntegerField()
+    subject_name = models.CharField(max_length=300, blank=True)
+    # The order the page lists the rows in, within one tool.
+    position = models.PositiveIntegerField()
+    # The tool's dataclass as JSON: dates and datetimes as ISO 8601 strings.
+    data = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["tool", "commcell", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commcell", "tool", "subject_id"],
+                name="toolresult_unique_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tool", "commcell", "position"], name="toolresult_tool_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool} result for {self.subject_name or self.subject_id}"

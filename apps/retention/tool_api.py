@@ -1,7 +1,9 @@
 """Read API of the retention tools, and the checker's POST that stores nothing.
 
-Each endpoint returns the same figures as its page, as JSON. Byte counts are
-integers, days are floats, and dates are ISO 8601.
+Each read endpoint returns the results the analysis stored, the same figures as its
+page, as JSON. Byte counts are integers, days are floats, and dates are ISO 8601.
+``computed_at`` is the oldest analysis time of the selection, or null when nothing
+is stored yet.
 """
 
 import logging
@@ -9,7 +11,6 @@ from dataclasses import asdict
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -20,11 +21,9 @@ from rest_framework.views import APIView
 from apps.core.permissions import IsViewer
 
 from .forms_tools import CommCellFilterForm, RetentionCheckerForm
+from .models import ToolResult
 from .tool_views import check_rule
-from .tools.dedup import analyze_pool
-from .tools.optimizer import group_reviews, review_rule, rules_to_review
-from .tools.reclamation import forecast_pool, pools_to_forecast
-from .tools.schedules import analyze_schedules
+from .tools.store import computed_range, group_stored_reviews, stored_results
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +84,18 @@ def _bad_request(error: ToolInputError) -> Response:
     return Response({"errors": [str(error)]}, status=400)
 
 
+def _stored(request: Request, tool: str, default_size: int) -> Response:
+    """Return one page of a tool's stored results with the paging fields."""
+    try:
+        commcell_id = _commcell_id(request)
+        page, meta = _paged(request, stored_results(tool, commcell_id), default_size)
+    except ToolInputError as error:
+        return _bad_request(error)
+    computed = computed_range(commcell_id)
+    results = [row.data for row in page.object_list]
+    return Response({**meta, "computed_at": computed["oldest"], "results": results})
+
+
 class OptimizerAPIView(APIView):
     """Rules grouped by intent with recommended changes and their impact."""
 
@@ -94,15 +105,10 @@ class OptimizerAPIView(APIView):
         parameters=FILTER_PARAMETERS + PAGE_PARAMETERS, responses=OpenApiTypes.OBJECT
     )
     def get(self, request: Request) -> Response:
-        try:
-            page, meta = _paged(request, rules_to_review(_commcell_id(request)), 20)
-        except ToolInputError as error:
-            return _bad_request(error)
-        now = timezone.now()
-        groups = group_reviews(review_rule(rule, now) for rule in page.object_list)
-        for group in groups:
-            group["reviews"] = [asdict(review) for review in group["reviews"]]
-        return Response({**meta, "computed_at": now, "groups": groups})
+        response = _stored(request, ToolResult.Tool.OPTIMIZER, 20)
+        if response.status_code == 200:
+            response.data["groups"] = group_stored_reviews(response.data.pop("results"))
+        return response
 
 
 class ReclamationAPIView(APIView):
@@ -114,13 +120,7 @@ class ReclamationAPIView(APIView):
         parameters=FILTER_PARAMETERS + PAGE_PARAMETERS, responses=OpenApiTypes.OBJECT
     )
     def get(self, request: Request) -> Response:
-        try:
-            page, meta = _paged(request, pools_to_forecast(_commcell_id(request)), 10)
-        except ToolInputError as error:
-            return _bad_request(error)
-        now = timezone.now()
-        results = [asdict(forecast_pool(pool, now)) for pool in page.object_list]
-        return Response({**meta, "computed_at": now, "results": results})
+        return _stored(request, ToolResult.Tool.RECLAMATION, 10)
 
 
 class DedupAPIView(APIView):
@@ -128,19 +128,11 @@ class DedupAPIView(APIView):
 
     permission_classes = [IsViewer]
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=FILTER_PARAMETERS + PAGE_PARAMETERS, responses=OpenApiTypes.OBJECT
+    )
     def get(self, request: Request) -> Response:
-        try:
-            commcell_id = _commcell_id(request)
-        except ToolInputError as error:
-            return _bad_request(error)
-        now = timezone.now()
-        results = []
-        for pool in pools_to_forecast(commcell_id):
-            result = analyze_pool(pool, now)
-            if result is not None:
-                results.append(asdict(result))
-        return Response({"computed_at": now, "results": results})
+        return _stored(request, ToolResult.Tool.DEDUP, 20)
 
 
 class ScheduleAPIView(APIView):
@@ -152,14 +144,7 @@ class ScheduleAPIView(APIView):
         parameters=FILTER_PARAMETERS + PAGE_PARAMETERS, responses=OpenApiTypes.OBJECT
     )
     def get(self, request: Request) -> Response:
-        now = timezone.now()
-        try:
-            schedules = analyze_schedules(now, _commcell_id(request))
-            page, meta = _paged(request, schedules, 50)
-        except ToolInputError as error:
-            return _bad_request(error)
-        results = [asdict(schedule) for schedule in page.object_list]
-        return Response({**meta, "computed_at": now, "results": results})
+        return _stored(request, ToolResult.Tool.SCHEDULES, 50)
 
 
 CHECKER_REQUEST = inline_serializer(

@@ -1,8 +1,10 @@
 """Pages of the retention tools: optimizer, reclamation, dedup, schedules, checker.
 
-Each view reads its filter, calls the plain logic in ``apps.retention.tools`` and
-renders the result. Every page is open to viewers, because the checker's POST only
-computes and stores nothing.
+The optimizer, reclamation, dedup and schedule pages read the results the
+``retention.tools`` analyzer stored, so a request runs a few queries whatever the
+job count. The checker computes its result per request over one plan's jobs. Every
+page is open to viewers, because the checker's POST only computes and stores
+nothing.
 """
 
 import logging
@@ -16,25 +18,27 @@ from django.utils import timezone
 from django.views import View
 
 from apps.core.permissions import ViewerRequiredMixin
+from apps.core.roles import is_admin
 
 from .forms_tools import CommCellFilterForm, RetentionCheckerForm
+from .models import ToolResult
 from .tools.checker import analyze, try_change
-from .tools.dedup import analyze_pool
 from .tools.intent import GROUP_LABELS
 from .tools.loading import iter_policy_chains
-from .tools.optimizer import (
-    group_reviews,
-    policy_full_interval,
-    review_rule,
-    rules_to_review,
+from .tools.optimizer import policy_full_interval
+from .tools.schedules import WEEKDAYS
+from .tools.store import (
+    computed_range,
+    group_stored_reviews,
+    revive_dates,
+    stored_results,
 )
-from .tools.reclamation import forecast_pool, pools_to_forecast
-from .tools.schedules import WEEKDAYS, analyze_schedules
 
 logger = logging.getLogger(__name__)
 
 OPTIMIZER_PAGE_SIZE = 20
 RECLAMATION_PAGE_SIZE = 10
+DEDUP_PAGE_SIZE = 20
 SCHEDULE_PAGE_SIZE = 50
 
 
@@ -47,82 +51,68 @@ def _page(request: HttpRequest, items: Any, size: int):
     return Paginator(items, size).get_page(request.GET.get("page"))
 
 
+def stored_page(request: HttpRequest, tool: str, size: int) -> dict[str, Any]:
+    """Return the context shared by the stored-result pages: filter, page and dates.
+
+    ``results`` contains the stored JSON of the page's rows with their dates parsed.
+    """
+    form, commcell_id = _filter(request)
+    page = _page(request, stored_results(tool, commcell_id), size)
+    results = [revive_dates(tool, row.data) for row in page.object_list]
+    logger.info(
+        "%s page request %s: %d stored results, CommCell %s",
+        tool,
+        getattr(request, "request_id", ""),
+        len(results),
+        commcell_id if commcell_id is not None else "all",
+    )
+    return {
+        "form": form,
+        "page_obj": page,
+        "results": results,
+        "computed": computed_range(commcell_id),
+        "can_run_analysis": is_admin(request.user),
+    }
+
+
 class OptimizerView(ViewerRequiredMixin, View):
     """Rules grouped by intent, with the recommended change and what it frees."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form, commcell_id = _filter(request)
-        now = timezone.now()
-        page = _page(request, rules_to_review(commcell_id), OPTIMIZER_PAGE_SIZE)
-        reviews = [review_rule(rule, now) for rule in page.object_list]
-        logger.info(
-            "optimizer request %s: %d rules reviewed",
-            getattr(request, "request_id", ""),
-            len(reviews),
-        )
-        return render(
-            request,
-            "retention/tools/optimizer.html",
-            {
-                "form": form,
-                "page_obj": page,
-                "groups": group_reviews(reviews),
-                "group_labels": GROUP_LABELS,
-                "now": now,
-            },
-        )
+        context = stored_page(request, ToolResult.Tool.OPTIMIZER, OPTIMIZER_PAGE_SIZE)
+        context["groups"] = group_stored_reviews(context["results"])
+        context["group_labels"] = GROUP_LABELS
+        return render(request, "retention/tools/optimizer.html", context)
 
 
 class ReclamationView(ViewerRequiredMixin, View):
     """Per pool: aged data not yet freed, eligible data and a timeline by day."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form, commcell_id = _filter(request)
-        now = timezone.now()
-        page = _page(request, pools_to_forecast(commcell_id), RECLAMATION_PAGE_SIZE)
-        forecasts = [forecast_pool(pool, now) for pool in page.object_list]
-        return render(
-            request,
-            "retention/tools/reclamation.html",
-            {"form": form, "page_obj": page, "forecasts": forecasts, "now": now},
+        context = stored_page(
+            request, ToolResult.Tool.RECLAMATION, RECLAMATION_PAGE_SIZE
         )
+        context["forecasts"] = context["results"]
+        return render(request, "retention/tools/reclamation.html", context)
 
 
 class DedupView(ViewerRequiredMixin, View):
     """Dedup pools, their savings and the jobs extended retention keeps on disk."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form, commcell_id = _filter(request)
-        now = timezone.now()
-        pools = []
-        for pool in pools_to_forecast(commcell_id):
-            result = analyze_pool(pool, now)
-            if result is not None:
-                pools.append(result)
-        return render(
-            request,
-            "retention/tools/dedup.html",
-            {"form": form, "pools": pools, "now": now},
-        )
+        context = stored_page(request, ToolResult.Tool.DEDUP, DEDUP_PAGE_SIZE)
+        context["pools"] = context["results"]
+        return render(request, "retention/tools/dedup.html", context)
 
 
 class ScheduleView(ViewerRequiredMixin, View):
     """Full cadence, weekday and hour of fulls, overdue chains and the aging run."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form, commcell_id = _filter(request)
-        now = timezone.now()
-        schedules = analyze_schedules(now, commcell_id)
-        return render(
-            request,
-            "retention/tools/schedules.html",
-            {
-                "form": form,
-                "page_obj": _page(request, schedules, SCHEDULE_PAGE_SIZE),
-                "weekdays": WEEKDAYS,
-                "now": now,
-            },
-        )
+        context = stored_page(request, ToolResult.Tool.SCHEDULES, SCHEDULE_PAGE_SIZE)
+        context["schedules"] = context["results"]
+        context["weekdays"] = WEEKDAYS
+        return render(request, "retention/tools/schedules.html", context)
 
 
 class RetentionCheckerView(ViewerRequiredMixin, View):

@@ -5,26 +5,30 @@ measured full cadence. Such a chain keeps its open cycle, and with it every olde
 cycle that waits for a newer full, so its data stops aging.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from apps.core.findings import FindingData
 
-from .schedules import analyze_schedules
+from .schedules import PolicySchedule, analyze_schedules
 
 if TYPE_CHECKING:
     from apps.commcell.models import CommCell
 
-ANALYZER_NAME = "retention.schedules"
 OVERDUE_CODE = "retention.full_overdue"
 # Chain names listed in a finding's evidence. The count covers all of them.
 EVIDENCE_CHAINS = 20
 
 
 def analyze_overdue_fulls(commcell: "CommCell", now: datetime) -> Iterator[FindingData]:
+    """Measure the CommCell's schedules and report the policies with overdue fulls."""
+    return overdue_findings(analyze_schedules(now, commcell.pk))
+
+
+def overdue_findings(schedules: Iterable[PolicySchedule]) -> Iterator[FindingData]:
     """Report each storage policy with chains whose newest full is overdue."""
-    for schedule in analyze_schedules(now, commcell.pk):
+    for schedule in schedules:
         if not schedule.overdue:
             continue
         count = len(schedule.overdue)

@@ -36,7 +36,7 @@ from apps.retention.models import RetentionRule
 from apps.storage.models import StoragePool, StoragePoolSnapshot
 
 from .loading import copy_retention, iter_policy_chains, iter_policy_chains_with_savings
-from .optimizer import review_rule
+from .optimizer import RuleReview, review_rule
 
 logger = logging.getLogger(__name__)
 
@@ -303,12 +303,14 @@ def forecast_pool(
     chains_for: Callable[[int], SavedChains] = iter_policy_chains_with_savings,
     horizon_days: int = HORIZON_DAYS,
     with_recommendations: bool = True,
+    review_for: Callable[[RetentionRule], RuleReview] | None = None,
 ) -> PoolForecast:
     """Forecast the space a pool gets back from aging, pruning and recommended changes.
 
     The free space after pruning assumes that the next data aging run ages the
     eligible jobs and that the DDB then frees their blocks. It is capped at the
-    pool's capacity.
+    pool's capacity. ``review_for(rule)`` returns the optimizer's review of a rule;
+    by default each rule is reviewed over its jobs here.
     """
     copies = pool_copies(pool)
     stores = pool_stores(pool)
@@ -358,7 +360,12 @@ def forecast_pool(
             horizon_days=horizon_days,
         )
         if with_recommendations:
-            _add_recommendation(rule, copy_forecast, now, deduplicated, savings)
+            review = (
+                review_for(rule)
+                if review_for is not None
+                else review_rule(rule, now, chains_for=iter_policy_chains)
+            )
+            _add_recommendation(review, copy_forecast, deduplicated, savings)
         forecast.copies.append(copy_forecast)
 
     _add_totals(forecast, waiting)
@@ -377,14 +384,12 @@ def forecast_pool(
 
 
 def _add_recommendation(
-    rule: RetentionRule,
+    review: RuleReview,
     copy_forecast: CopyForecast,
-    now: datetime,
     deduplicated: bool,
     savings: float | None,
 ) -> None:
     """Keep the recommended change that frees the most bytes on this copy."""
-    review = review_rule(rule, now, chains_for=iter_policy_chains)
     best = max(
         review.impacts, key=lambda impact: impact.newly_eligible_bytes, default=None
     )

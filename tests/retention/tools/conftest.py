@@ -1,8 +1,10 @@
 """Stored copies, rules and jobs for the retention tools' database tests."""
 
 import pytest
+from django.utils import timezone
 
 from apps.commcell.models import Job
+from apps.retention.tools.store import analyze_tools
 from apps.storage.models import StoragePool
 from tests.factories import (
     ClientFactory,
@@ -78,3 +80,10 @@ def weekly_pool(db):
         "copy": copy,
         "rule": rule,
     }
+
+
+@pytest.fixture
+def analyzed(weekly_pool):
+    """The weekly pool after the tools analyzer stored its results as of now."""
+    list(analyze_tools(weekly_pool["commcell"], timezone.now()))
+    return weekly_pool

@@ -39,7 +39,7 @@ def test_checker_roles(client, no_role_client, viewer_client):
     )
 
 
-def test_optimizer_api_figures(viewer_client, weekly_pool):
+def test_optimizer_api_figures(viewer_client, analyzed):
     data = viewer_client.get(READ_URLS[0]).json()
 
     review = data["groups"][0]["reviews"][0]
@@ -52,7 +52,7 @@ def test_optimizer_api_figures(viewer_client, weekly_pool):
     assert impact["newly_eligible_bytes"] == 480 * GIB
 
 
-def test_reclamation_api_timeline(viewer_client, weekly_pool):
+def test_reclamation_api_timeline(viewer_client, analyzed):
     data = viewer_client.get(READ_URLS[1], {"page_size": "5"}).json()
 
     pool = data["results"][0]

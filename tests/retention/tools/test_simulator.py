@@ -5,11 +5,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.commcell.models import Job, StoragePolicyCopy
-from apps.retention.models import RetentionRule
+from apps.core.analysis import run_analysis
+from apps.retention.models import RetentionRule, ToolResult
 from apps.retention.tools.dedup import analyze_pool
 from apps.retention.tools.optimizer import review_rule, rules_to_review
 from apps.retention.tools.reclamation import forecast_pool, pools_to_forecast
 from apps.retention.tools.schedules import analyze_schedules
+from apps.retention.tools.store import as_json
 from tests.commcell.test_collector import collect, sim_commcell
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +50,31 @@ def test_tools_on_collected_estate(collected):
     assert sum(schedule.fulls for schedule in schedules) > 0
 
 
+def test_analysis_stores_same_results(collected):
+    run = run_analysis(collected)
+    now = run.analyzed_at
+
+    rules = list(rules_to_review(collected.pk))
+    reviews = {rule.pk: as_json(review_rule(rule, now)) for rule in rules}
+    stored = dict(
+        ToolResult.objects.filter(commcell=collected, tool="optimizer").values_list(
+            "subject_id", "data"
+        )
+    )
+    pools = list(pools_to_forecast(collected.pk))
+    forecasts = {pool.pk: as_json(forecast_pool(pool, now)) for pool in pools}
+    stored_forecasts = dict(
+        ToolResult.objects.filter(commcell=collected, tool="reclamation").values_list(
+            "subject_id", "data"
+        )
+    )
+
+    assert not [error for error in run.errors if error["analyzer"] == "retention.tools"]
+    assert reviews
+    assert stored == reviews
+    assert stored_forecasts == forecasts
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -58,6 +85,9 @@ def test_tools_on_collected_estate(collected):
     ],
 )
 def test_pages_on_collected_estate(name, collected, viewer_client):
+    run_analysis(collected)
+
     response = viewer_client.get(reverse(name), {"commcell": collected.pk})
 
     assert response.status_code == 200
+    assert "As of the analysis at" in response.content.decode()

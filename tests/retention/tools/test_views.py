@@ -31,7 +31,7 @@ def test_page_roles(name, client, viewer_client, no_role_client):
     assert viewer_client.get(url).status_code == 200
 
 
-def test_optimizer_page_lists_rule(viewer_client, weekly_pool):
+def test_optimizer_page_lists_rule(viewer_client, analyzed):
     response = viewer_client.get(reverse("analyzers:optimizer"))
 
     text = page_text(response)
@@ -41,14 +41,14 @@ def test_optimizer_page_lists_rule(viewer_client, weekly_pool):
     assert "480.0 GB" in text
 
 
-def test_optimizer_rejects_unknown_commcell(viewer_client, weekly_pool):
+def test_optimizer_rejects_unknown_commcell(viewer_client, analyzed):
     response = viewer_client.get(reverse("analyzers:optimizer"), {"commcell": "999"})
 
     assert response.status_code == 200
     assert "CommCell 999 was not found" in page_text(response)
 
 
-def test_reclamation_page_warns_dedup(viewer_client, weekly_pool):
+def test_reclamation_page_warns_dedup(viewer_client, analyzed):
     response = viewer_client.get(reverse("analyzers:reclamation"))
 
     text = page_text(response)
@@ -57,7 +57,7 @@ def test_reclamation_page_warns_dedup(viewer_client, weekly_pool):
     assert "Recovery timeline" in text
 
 
-def test_dedup_and_schedule_pages(viewer_client, weekly_pool):
+def test_dedup_and_schedule_pages(viewer_client, analyzed):
     dedup = page_text(viewer_client.get(reverse("analyzers:dedup")))
     schedules = page_text(viewer_client.get(reverse("analyzers:schedules")))
 
