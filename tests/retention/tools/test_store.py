@@ -1,12 +1,15 @@
 """Stored tool results: the analyzer's rows, and the pages and API that read them."""
 
 import html
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.core.analysis import run_analysis
 from apps.core.findings import registered_analyzers
 from apps.retention.models import ToolResult
 from apps.retention.tools.dedup import analyze_pool
@@ -20,7 +23,7 @@ from apps.retention.tools.store import (
     analyze_tools,
     as_json,
 )
-from tests.factories import CommCellFactory
+from tests.factories import CommCellFactory, FindingFactory
 
 from .builders import GIB, day, weekly_then_no_fulls
 from .conftest import store_jobs
@@ -103,6 +106,29 @@ def test_overdue_findings_same_as_before(weekly_pool):
 
     assert findings == list(analyze_overdue_fulls(weekly_pool["commcell"], now))
     assert [finding.code for finding in findings] == ["retention.full_overdue"]
+
+
+def test_moved_overdue_finding_resolves(weekly_pool):
+    migration = import_module("apps.retention.migrations.0006_tool_results")
+    policy = weekly_pool["plan"].storage_policy
+    finding = FindingFactory(
+        commcell=weekly_pool["commcell"],
+        analyzer="retention.schedules",
+        code="retention.full_overdue",
+        severity="medium",
+        subject_type="storage_policy",
+        subject_id=policy.pk,
+        subject_name=policy.name,
+    )
+
+    migration.move_overdue_findings(apps, None)
+    finding.refresh_from_db()
+    moved_to = finding.analyzer
+    run_analysis(weekly_pool["commcell"], now=NOW)
+    finding.refresh_from_db()
+
+    assert moved_to == "retention.tools"
+    assert finding.resolved_at is not None
 
 
 def test_rerun_replaces_rows(weekly_pool):
