@@ -1,9 +1,10 @@
 """Time the tool pages on a simulator collection: per-request computation vs stored rows.
 
-Skipped unless CV_PAGE_TIMING=1, because it measures and checks nothing else:
+It runs under pytest, for the simulator and database fixtures of the test suite, but
+lives here because it measures and checks nothing else:
 
-    CV_PAGE_TIMING=1 .venv/bin/python -m pytest -q -s -p no:cacheprovider \\
-        tests/retention/tools/test_page_timing.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cv_bench .venv/bin/python -m \\
+        pytest -q -s -p no:cacheprovider benchmarks/tool_pages.py
 
 "Per request" runs the computation the pages ran before the results were stored,
 for the rows of the first page, once before the first analysis (no stored cadence)
@@ -12,7 +13,6 @@ are medians of REQUESTS runs after one warm-up. The collection keeps the
 simulator's default job history (``initial_job_days`` unset).
 """
 
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -29,12 +29,7 @@ from apps.retention.tools.reclamation import forecast_pool, pools_to_forecast
 from apps.retention.tools.schedules import analyze_schedules
 from tests.commcell.test_collector import collect, sim_commcell
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        os.environ.get("CV_PAGE_TIMING") != "1", reason="set CV_PAGE_TIMING=1"
-    ),
-]
+pytestmark = [pytest.mark.django_db]
 
 REQUESTS = 5
 
