@@ -55,24 +55,32 @@ class RetentionFilterForm(forms.Form):
         return cleaned
 
 
-class RetentionRuleFilterSet(django_filters.FilterSet):
-    commcell = django_filters.ModelChoiceFilter(
+def _commcell_filter() -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
         queryset=CommCell.objects.only("id", "name").order_by("name"),
         label="CommCell",
         empty_label="All CommCells",
         widget=forms.Select(attrs=SELECT),
     )
-    plan = django_filters.ModelChoiceFilter(
-        queryset=Plan.objects.all(),
-        label="Plan id",
-        widget=forms.HiddenInput,
-    )
-    plan_name = django_filters.CharFilter(
+
+
+def _plan_name_filter() -> django_filters.CharFilter:
+    return django_filters.CharFilter(
         field_name="plan__name",
         lookup_expr="icontains",
         label="Plan name contains",
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     )
+
+
+class RetentionRuleFilterSet(django_filters.FilterSet):
+    commcell = _commcell_filter()
+    plan = django_filters.ModelChoiceFilter(
+        queryset=Plan.objects.all(),
+        label="Plan id",
+        widget=forms.HiddenInput,
+    )
+    plan_name = _plan_name_filter()
     severity = django_filters.MultipleChoiceFilter(
         choices=Severity.choices,
         label="Severity",
@@ -192,18 +200,8 @@ def _sort_filter(sorts: dict, default: str) -> django_filters.ChoiceFilter:
 class CopyRetentionFilterSet(django_filters.FilterSet):
     """Filters and sorting of the effective retention page (rules with summaries)."""
 
-    commcell = django_filters.ModelChoiceFilter(
-        queryset=CommCell.objects.only("id", "name").order_by("name"),
-        label="CommCell",
-        empty_label="All CommCells",
-        widget=forms.Select(attrs=SELECT),
-    )
-    plan_name = django_filters.CharFilter(
-        field_name="plan__name",
-        lookup_expr="icontains",
-        label="Plan name contains",
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
-    )
+    commcell = _commcell_filter()
+    plan_name = _plan_name_filter()
     delayed = django_filters.BooleanFilter(
         method="filter_delayed",
         label="Only delayed over 30%",
@@ -235,18 +233,8 @@ class CopyRetentionFilterSet(django_filters.FilterSet):
 class CycleAnalyzerFilterSet(django_filters.FilterSet):
     """Filters and sorting of the cycle completion analyzer (primary copy summaries)."""
 
-    commcell = django_filters.ModelChoiceFilter(
-        queryset=CommCell.objects.only("id", "name").order_by("name"),
-        label="CommCell",
-        empty_label="All CommCells",
-        widget=forms.Select(attrs=SELECT),
-    )
-    plan_name = django_filters.CharFilter(
-        field_name="plan__name",
-        lookup_expr="icontains",
-        label="Plan name contains",
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
-    )
+    commcell = _commcell_filter()
+    plan_name = _plan_name_filter()
     flagged = django_filters.BooleanFilter(
         method="filter_flagged",
         label="Only flagged (over 30%)",
