@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.commcell.models import Job, Plan
+from apps.core.api import MAX_ID
 
 from .analysis import delay_percent
 from .backup_success import success_rows, with_blocked_chains
@@ -324,7 +325,7 @@ class CycleAnalyzerView(GenericAPIView):
 
 
 class BackupSuccessQuerySerializer(serializers.Serializer):
-    commcell = serializers.IntegerField(required=False, min_value=1)
+    commcell = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     plan_name = serializers.CharField(required=False, max_length=300)
     flagged = serializers.BooleanField(required=False, default=False)
 

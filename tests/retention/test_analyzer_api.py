@@ -91,8 +91,11 @@ def test_backup_success_rows(viewer_client, estate):
     assert rows[0]["blocked_cycles"][0]["failed_fulls_since_last_full"] == 8
 
 
-def test_backup_success_invalid_commcell(viewer_client, estate):
-    response = viewer_client.get(reverse("retention-backup-success"), {"commcell": "0"})
+@pytest.mark.parametrize("value", ["0", "99999999999999999999"])
+def test_backup_success_invalid_commcell(viewer_client, estate, value):
+    response = viewer_client.get(
+        reverse("retention-backup-success"), {"commcell": value}
+    )
 
     assert response.status_code == 400
     assert "commcell" in response.json()
