@@ -7,7 +7,9 @@ from django.db.models import Count, QuerySet
 from .finding_filters import FINDING_SEVERITIES
 from .models import Finding
 
-TOP_CODES = 20
+# Codes are a bounded set (one per rule and log matcher), so the summary lists them all
+# up to this cap, which only a runaway set of custom matchers would reach.
+TOP_CODES = 200
 
 
 def findings_for_display() -> QuerySet[Finding]:
