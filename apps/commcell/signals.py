@@ -8,3 +8,8 @@ from django.dispatch import Signal
 # history and analysis that follow a collection; their errors are logged and never
 # change the run's outcome.
 collection_finished = Signal()
+
+# Sent right after `collection_finished`, with the same keyword arguments, once every
+# receiver of that signal has run: what reads the history a collection wrote (the
+# analysis) connects here, so it never runs before the snapshots exist.
+collection_history_written = Signal()

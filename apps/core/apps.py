@@ -13,10 +13,12 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_roles")
 
-        from apps.commcell.signals import collection_finished
+        from apps.commcell.signals import collection_history_written
 
         from .tasks import queue_analysis_after_collection
 
-        collection_finished.connect(
+        # After the history writers (storage, pruning), which connect to
+        # collection_finished, so an analysis run in-process reads their snapshots.
+        collection_history_written.connect(
             queue_analysis_after_collection, dispatch_uid="core.analyze_collection"
         )

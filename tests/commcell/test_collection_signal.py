@@ -3,7 +3,9 @@
 import pytest
 
 from apps.commcell.models import SyncRun
-from apps.commcell.signals import collection_finished
+from apps.commcell.signals import collection_finished, collection_history_written
+from apps.pruning.models import DDBStoreSnapshot
+from apps.storage.models import StoragePoolSnapshot
 from tests.commcell.test_collector import collect, sim_commcell
 
 pytestmark = [pytest.mark.django_db, pytest.mark.simulator]
@@ -43,3 +45,28 @@ def test_a_failing_receiver_does_not_change_the_outcome(commserve_sim):
     assert run.status == SyncRun.Status.SUCCEEDED
     run.refresh_from_db()
     assert run.status == SyncRun.Status.SUCCEEDED
+
+
+def test_history_is_written_before_the_second_signal(commserve_sim):
+    counts = []
+
+    def receiver(sender, run, **kwargs):
+        counts.append(
+            (
+                StoragePoolSnapshot.objects.filter(
+                    collected_at=run.history_time
+                ).count(),
+                DDBStoreSnapshot.objects.filter(collected_at=run.history_time).count(),
+            )
+        )
+
+    collection_history_written.connect(receiver)
+    try:
+        collect(sim_commcell(commserve_sim))
+    finally:
+        collection_history_written.disconnect(receiver)
+
+    assert len(counts) == 1
+    pools, stores = counts[0]
+    assert pools > 0
+    assert stores > 0

@@ -27,7 +27,7 @@ from apps.commcell.models import (
     StoragePolicyCopy,
     SyncRun,
 )
-from apps.commcell.signals import collection_finished
+from apps.commcell.signals import collection_finished, collection_history_written
 from apps.core.crypto import DecryptionError
 from apps.pruning.models import DDBPartition, DDBStore
 from apps.storage.models import MediaAgent, StoragePool
@@ -248,13 +248,14 @@ class Collection:
     def _announce(self, status: str) -> None:
         completed = frozenset(self.ctx.counts) if self.ctx is not None else frozenset()
         self.run.refresh_from_db()
-        results = collection_finished.send_robust(
-            sender=SyncRun,
-            commcell=self.commcell,
-            run=self.run,
-            status=status,
-            completed_steps=completed,
-        )
+        arguments = {
+            "commcell": self.commcell,
+            "run": self.run,
+            "status": status,
+            "completed_steps": completed,
+        }
+        results = collection_finished.send_robust(sender=SyncRun, **arguments)
+        results += collection_history_written.send_robust(sender=SyncRun, **arguments)
         for receiver, result in results:
             if isinstance(result, Exception):
                 logger.error(
