@@ -260,6 +260,7 @@ def store_rows(
                 "storage_policy_name": store.storage_policy_name,
                 "copy_name": store.copy_name,
                 "sealed": store.sealed,
+                "sealed_at": store.sealed_at,
                 "pruning_enabled": store.pruning_enabled,
                 "pending_deletes": store.pending_deletes,
                 "pending_status": pending_deletes_status(

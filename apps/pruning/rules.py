@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from apps.commcell.models import CommCell
 from apps.core.findings import FindingData
@@ -72,17 +72,40 @@ def store_findings(
                 "pruning is disabled, aged data is never deleted from disk.",
                 {"sealed": row["sealed"]},
             )
+        if row["sealed"]:
+            yield _sealed_finding(row)
         if row["partitions_offline"]:
+            count = row["partitions_offline"]
             yield _store_finding(
                 row,
                 "pruning.partitions_offline",
                 "high",
-                f"DDB store {row['name']} has {row['partitions_offline']} offline "
-                "partitions.",
+                f"DDB store {row['name']} has {count} offline "
+                f"partition{'s' if count != 1 else ''}.",
                 "Bring the partitions online (check their MediaAgents and DDB disks); "
                 "an offline partition cannot prune.",
                 {"partitions_offline": row["partitions_offline"]},
             )
+
+
+def _sealed_finding(row: dict) -> FindingData:
+    sealed_at = row["sealed_at"]
+    pending = row["pending_deletes"]
+    when = f" on {sealed_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if sealed_at else ""
+    return _store_finding(
+        row,
+        "pruning.ddb_sealed",
+        "info",
+        f"DDB store {row['name']} was sealed{when}: no new backups write to it.",
+        "Its disk space comes back only when every job that references the store "
+        "has aged and pruning has deleted its blocks. Check that data aging runs and "
+        "that pruning stays enabled on the store until then.",
+        {
+            "sealed_at": sealed_at.isoformat() if sealed_at else None,
+            "pending_deletes": pending,
+            "pruning_enabled": row["pruning_enabled"],
+        },
+    )
 
 
 def _pending_finding(row: dict, thresholds: PruningThresholds) -> Iterator[FindingData]:

@@ -393,11 +393,13 @@ def _status_finding(pool: StoragePool, thresholds: Thresholds) -> FindingData | 
 
 def _full_soon_finding(pool: StoragePool, result: forecast.Forecast) -> FindingData:
     latest = result.days_until_full_latest
-    interval = (
-        f"between {result.days_until_full_earliest:.0f} and {latest:.0f} days"
-        if latest is not None
-        else f"at the earliest in {result.days_until_full_earliest:.0f} days"
-    )
+    earliest = f"{result.days_until_full_earliest:.0f}"
+    if latest is None:
+        interval = f"at the earliest in {earliest} days"
+    elif f"{latest:.0f}" == earliest:
+        interval = ""
+    else:
+        interval = f"between {earliest} and {latest:.0f} days"
     return FindingData(
         code="storage.pool_full_soon",
         severity="high",
@@ -405,7 +407,7 @@ def _full_soon_finding(pool: StoragePool, result: forecast.Forecast) -> FindingD
         subject_id=pool.pk,
         subject_name=pool.name,
         title=f"Pool {pool.name} will be full in about "
-        f"{result.days_until_full:.0f} days ({interval}).",
+        f"{result.days_until_full:.0f} days{f' ({interval})' if interval else ''}.",
         recommendation="Find what fills it on the pool's page, and prune or add "
         "capacity before that date.",
         evidence={
@@ -443,6 +445,24 @@ def offline_since(agent: MediaAgent) -> tuple[datetime | None, bool]:
     return first_offline.collected_at, last_online is None
 
 
+def offline_duration(hours: float) -> str:
+    """Return a duration in hours, or in days from 48 hours on: "14 days"."""
+    if hours >= 48:
+        days = f"{hours / 24:.1f}".removesuffix(".0")
+        return f"{days} days"
+    text = f"{hours:.1f}".removesuffix(".0")
+    return f"{text} hour{'' if text == '1' else 's'}"
+
+
+def offline_reason_text(agent: MediaAgent) -> str:
+    """Return the agent's offline reason, else its stored reason code."""
+    if agent.offline_reason:
+        return agent.offline_reason
+    if agent.offline_reason_code is not None:
+        return f"reason code {agent.offline_reason_code}"
+    return "no reason reported"
+
+
 def analyze_media_agents(commcell: "CommCell", now: datetime) -> Iterator[FindingData]:
     """Report MediaAgents that are offline, with how long, from their snapshots."""
     agents = MediaAgent.objects.filter(
@@ -454,8 +474,8 @@ def analyze_media_agents(commcell: "CommCell", now: datetime) -> Iterator[Findin
         if hours is None:
             duration = "for an unknown time"
         else:
-            duration = f"for {'at least ' if at_least else ''}{hours:.1f} hours"
-        reason = agent.offline_reason or "no reason reported"
+            duration = f"for {'at least ' if at_least else ''}{offline_duration(hours)}"
+        reason = offline_reason_text(agent)
         yield FindingData(
             code="storage.media_agent_offline",
             severity="high",
@@ -547,11 +567,18 @@ def predict(
         )
 
     projection = forecast.project(pool.free_space_mb, rate, now.date())
-    if projection.full_on is None:
-        message = f"At {rate:.2f} GB/day the pool does not fill."
+    shown = f"{rate:.2f}" if rate == 0 or abs(rate) >= 0.01 else f"{rate:.2g}"
+    if projection.days_until_full is None:
+        message = f"At {shown} GB/day the pool does not fill."
+    elif projection.full_on is None:
+        years = int(projection.days_until_full // 365.25)
+        message = (
+            f"At {shown} GB/day the pool fills in more than {years:,} years, "
+            "too far out to give a date."
+        )
     else:
         message = (
-            f"At {rate:.2f} GB/day the pool is full in about "
+            f"At {shown} GB/day the pool is full in about "
             f"{projection.days_until_full:.0f} days, on {projection.full_on}."
         )
     return Prediction(pool, measured, source, projection, message)

@@ -326,6 +326,41 @@ def test_rule_partitions_offline():
     assert found[0].evidence["partitions_offline"] == 2
 
 
+def test_rule_one_partition_offline_is_singular():
+    layout = Layout(pools=1)
+    layout.stores[0].partitions_offline = 1
+    layout.stores[0].save()
+
+    found = codes(layout.commcell)["pruning.partitions_offline"]
+
+    assert found[0].title.endswith("has 1 offline partition.")
+
+
+def test_rule_sealed_store():
+    layout = Layout(pools=1)
+    store = layout.stores[0]
+    store.sealed_at = NOW - timedelta(days=4)
+    store.pending_deletes = 1_234
+    store.save()
+
+    found = codes(layout.commcell)["pruning.ddb_sealed"]
+
+    assert len(found) == 1
+    assert found[0].severity == "info"
+    assert found[0].subject_id == store.pk
+    assert (NOW - timedelta(days=4)).strftime("%Y-%m-%d %H:%M UTC") in found[0].title
+    assert found[0].evidence["sealed_at"] == store.sealed_at.isoformat()
+    assert found[0].evidence["pending_deletes"] == 1_234
+    assert found[0].evidence["pools"] == [layout.pools[0].name]
+    assert "every job" in found[0].recommendation
+
+
+def test_rule_active_store_is_not_sealed():
+    layout = Layout(pools=1)
+
+    assert "pruning.ddb_sealed" not in codes(layout.commcell)
+
+
 @pytest.mark.parametrize(
     ("outcome", "status", "reported"),
     [

@@ -234,7 +234,7 @@ def test_media_agent_offline_duration_from_snapshots():
     assert findings[0].code == "storage.media_agent_offline"
     assert findings[0].evidence["offline_hours"] == 10.0
     assert findings[0].evidence["offline_since_is_first_snapshot"] is False
-    assert "for 10.0 hours (Services down)" in findings[0].title
+    assert "for 10 hours (Services down)" in findings[0].title
 
 
 @pytest.mark.django_db
@@ -248,7 +248,7 @@ def test_media_agent_offline_since_first_snapshot():
 
     assert findings[0].evidence["offline_hours"] == 48.0
     assert findings[0].evidence["offline_since_is_first_snapshot"] is True
-    assert "at least 48.0 hours" in findings[0].title
+    assert "at least 2 days" in findings[0].title
 
 
 @pytest.mark.django_db
@@ -265,3 +265,74 @@ def test_analyzers_are_registered():
 
     assert analyzers["storage.pools"] is analysis.analyze_pools
     assert analyzers["storage.media_agents"] is analysis.analyze_media_agents
+
+
+@pytest.mark.django_db
+def test_full_soon_title_without_an_empty_range():
+    commcell = CommCellFactory()
+    pool = StoragePoolFactory(
+        commcell=commcell, total_capacity_mb=1_000_000, free_space_mb=400_000
+    )
+    for day in range(30):
+        StoragePoolSnapshotFactory(
+            pool=pool,
+            collected_at=NOW - timedelta(days=29 - day),
+            total_capacity_mb=1_000_000,
+            free_space_mb=400_000 + 20_480 * (29 - day),
+        )
+
+    soon = findings_by_code(analysis.analyze_pools(commcell, NOW))[
+        "storage.pool_full_soon"
+    ]
+
+    assert soon[0].title == f"Pool {pool.name} will be full in about 20 days."
+
+
+@pytest.mark.django_db
+def test_media_agent_offline_shows_reason_code_and_days():
+    agent = MediaAgentFactory(online=False, offline_reason="", offline_reason_code=2)
+    MediaAgentSnapshotFactory(
+        media_agent=agent, collected_at=NOW - timedelta(days=14), online=False
+    )
+
+    findings = list(analysis.analyze_media_agents(agent.commcell, NOW))
+
+    assert findings[0].title == (
+        f"MediaAgent {agent.name} is offline for at least 14 days (reason code 2)."
+    )
+    assert findings[0].evidence["offline_hours"] == 336.0
+
+
+@pytest.mark.parametrize(
+    ("hours", "text"),
+    [
+        (1, "1 hour"),
+        (10, "10 hours"),
+        (47.5, "47.5 hours"),
+        (48, "2 days"),
+        (60, "2.5 days"),
+    ],
+)
+def test_offline_duration(hours, text):
+    assert analysis.offline_duration(hours) == text
+
+
+@pytest.mark.django_db
+def test_predictor_tiny_rate_gives_years_not_never():
+    pool = StoragePoolFactory(total_capacity_mb=1_000_000, free_space_mb=400_000)
+
+    prediction = analysis.predict(pool, 0.0000001, NOW)
+
+    assert "does not fill" not in prediction.message
+    assert "more than" in prediction.message
+    assert "years" in prediction.message
+    assert prediction.message.startswith("At 1e-07 GB/day")
+
+
+@pytest.mark.django_db
+def test_predictor_zero_rate_does_not_fill():
+    pool = StoragePoolFactory(total_capacity_mb=1_000_000, free_space_mb=400_000)
+
+    assert analysis.predict(pool, 0.0, NOW).message == (
+        "At 0.00 GB/day the pool does not fill."
+    )

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from django.db.models import F, Sum
 
@@ -98,6 +99,7 @@ class PoolForecast:
     recommended_bytes: int = 0
     free_mb_after_pruning: int | None = None
     free_mb_after_recommended: int | None = None
+    blocked_reason: str = ""
     copies: list[CopyForecast] = field(default_factory=list)
     timeline: list[TimelineDay] = field(default_factory=list)
     warning: str = ""
@@ -174,7 +176,11 @@ def average_savings(storage_policy_ids: Iterable[int]) -> float | None:
 def free_space_trend(
     pool: StoragePool, now: datetime, window_days: int = PENDING_WINDOW_DAYS
 ) -> bool | None:
-    """Return whether the pool's free space rose over the window, or None unknown."""
+    """Return whether the pool's free space rose over the window, or None unknown.
+
+    A rise between any two snapshots in a row counts, so space freed once and
+    filled again still shows that pruning gave space back.
+    """
     snapshots = list(
         StoragePoolSnapshot.objects.filter(
             pool=pool,
@@ -188,7 +194,33 @@ def free_space_trend(
     known = [value for value in snapshots if value is not None]
     if len(known) < 2:
         return None
-    return known[-1] > known[0]
+    return any(later > earlier for earlier, later in pairwise(known))
+
+
+def pruning_blocked(stores: list[DDBStore]) -> str:
+    """Return why the stores cannot prune now, or "" when nothing blocks them."""
+    from apps.pruning.models import DDBPartition
+
+    reasons = []
+    disabled = sorted(store.name for store in stores if not store.pruning_enabled)
+    if disabled:
+        reasons.append(
+            f"Pruning is disabled on DDB store {', '.join(disabled)}, so no aged "
+            "data is deleted from disk until it is enabled."
+        )
+    offline = sorted(
+        set(
+            DDBPartition.objects.filter(
+                store__in=stores, media_agent__online=False
+            ).values_list("media_agent__name", flat=True)
+        )
+    )
+    if offline:
+        reasons.append(
+            f"MediaAgent {', '.join(offline)} hosting a DDB partition is offline, "
+            "so the store cannot prune until it is back online."
+        )
+    return " ".join(reasons)
 
 
 def pending_state(pending_deletes: int | None, rose: bool | None) -> tuple[bool, str]:
@@ -324,6 +356,9 @@ def forecast_pool(
     )
     rose = free_space_trend(pool, now)
     waiting, reason = pending_state(pending, rose)
+    blocked = pruning_blocked(stores)
+    if blocked:
+        waiting = True
     free_mb = pool.free_space_mb if pool.capacity_reported else None
     total_mb = pool.total_capacity_mb if pool.capacity_reported else None
 
@@ -338,6 +373,7 @@ def forecast_pool(
         free_space_rose=rose,
         pruning_pending=waiting,
         pending_reason=reason,
+        blocked_reason=blocked,
         warning=ESTIMATE_WARNING if deduplicated else "",
     )
     timeline: dict[date, int] = defaultdict(int)
@@ -370,7 +406,11 @@ def forecast_pool(
 
     _add_totals(forecast, waiting)
     forecast.timeline = build_timeline(
-        timeline, now, forecast.free_mb_after_pruning, total_mb, horizon_days
+        {} if blocked else timeline,
+        now,
+        forecast.free_mb_after_pruning,
+        total_mb,
+        horizon_days,
     )
     logger.info(
         "pool %s (id %s): %d copies forecast, %d bytes eligible, %d aged not freed",
@@ -408,6 +448,12 @@ def _add_totals(forecast: PoolForecast, waiting: bool) -> None:
             forecast.aged_not_freed_bytes += copy.aged_recent_bytes
         forecast.eligible_bytes += copy.eligible_bytes
         forecast.recommended_bytes += copy.recommended_bytes
+
+    if forecast.blocked_reason:
+        # Nothing leaves the disk while the stores cannot prune.
+        forecast.free_mb_after_pruning = forecast.free_mb
+        forecast.free_mb_after_recommended = forecast.free_mb
+        return
 
     freed = forecast.aged_not_freed_bytes + forecast.eligible_bytes
     forecast.free_mb_after_pruning = _free_after(

@@ -1,11 +1,19 @@
 """The retention tools over stored rules and jobs, checked by hand."""
 
+from datetime import timedelta
+
 from apps.commcell.models import Job
 from apps.retention.tools.dedup import analyze_pool
 from apps.retention.tools.findings import analyze_overdue_fulls
 from apps.retention.tools.optimizer import group_reviews, review_rule
-from apps.retention.tools.reclamation import forecast_pool
+from apps.retention.tools.reclamation import forecast_pool, free_space_trend
 from apps.storage.models import StoragePool
+from tests.factories import (
+    DDBPartitionFactory,
+    DDBStoreFactory,
+    MediaAgentFactory,
+    StoragePoolSnapshotFactory,
+)
 
 from .builders import FULL_BYTES, GIB, INCREMENTAL_BYTES, day
 
@@ -117,6 +125,72 @@ def test_reclamation_recent_aged_pending(weekly_pool):
     assert forecast.copies[0].aged_recent_jobs == 7
     assert forecast.aged_not_freed_bytes == 32 * GIB
     assert forecast.copies[0].eligible_jobs == 21
+
+
+def _store_on(pool, **fields):
+    pool.storage_policy_cv_id = 8_800
+    pool.save()
+    return DDBStoreFactory(commcell=pool.commcell, storage_policy_cv_id=8_800, **fields)
+
+
+def test_reclamation_pruning_disabled_frees_nothing(weekly_pool):
+    pool = weekly_pool["pool"]
+    _store_on(pool, name="Dedup_7004", pruning_enabled=False, pending_deletes=562_400)
+
+    forecast = forecast_pool(pool, NOW)
+
+    assert forecast.eligible_bytes == 128 * GIB
+    assert forecast.free_mb_after_pruning == 1_000
+    assert forecast.free_mb_after_recommended == 1_000
+    assert {row.free_mb_after for row in forecast.timeline} == {1_000}
+    assert "Pruning is disabled on DDB store Dedup_7004" in forecast.blocked_reason
+    assert forecast.pending_deletes == 562_400
+    assert forecast.pruning_pending is True
+
+
+def test_reclamation_offline_media_agent_frees_nothing(weekly_pool):
+    pool = weekly_pool["pool"]
+    store = _store_on(pool, name="Dedup_7005", pending_deletes=0)
+    agent = MediaAgentFactory(commcell=pool.commcell, name="ma-down", online=False)
+    DDBPartitionFactory(store=store, media_agent=agent)
+
+    forecast = forecast_pool(pool, NOW, with_recommendations=False)
+
+    assert forecast.free_mb_after_pruning == 1_000
+    assert "MediaAgent ma-down" in forecast.blocked_reason
+
+
+def test_reclamation_online_store_frees_space(weekly_pool):
+    pool = weekly_pool["pool"]
+    store = _store_on(pool, name="Dedup_7006", pending_deletes=0)
+    DDBPartitionFactory(
+        store=store, media_agent=MediaAgentFactory(commcell=pool.commcell)
+    )
+
+    forecast = forecast_pool(pool, NOW, with_recommendations=False)
+
+    assert forecast.blocked_reason == ""
+    assert forecast.free_mb_after_pruning == 1_000 + 131_072
+
+
+def test_free_space_rise_in_the_middle_counts(weekly_pool):
+    pool = weekly_pool["pool"]
+    for days_ago, free in ((12, 340_000), (8, 330_000), (6, 375_000), (1, 320_000)):
+        StoragePoolSnapshotFactory(
+            pool=pool, collected_at=NOW - timedelta(days=days_ago), free_space_mb=free
+        )
+
+    assert free_space_trend(pool, NOW) is True
+
+
+def test_free_space_falling_all_along_did_not_rise(weekly_pool):
+    pool = weekly_pool["pool"]
+    for days_ago, free in ((12, 340_000), (8, 330_000), (1, 320_000)):
+        StoragePoolSnapshotFactory(
+            pool=pool, collected_at=NOW - timedelta(days=days_ago), free_space_mb=free
+        )
+
+    assert free_space_trend(pool, NOW) is False
 
 
 def test_dedup_extended_hold(weekly_pool):

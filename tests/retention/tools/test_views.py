@@ -1,9 +1,14 @@
 """Pages of the retention tools: roles, content and the checker's form."""
 
 import html
+import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+
+from apps.retention.tools.store import analyze_tools
+from tests.factories import DDBStoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +60,29 @@ def test_reclamation_page_warns_dedup(viewer_client, analyzed):
     assert "DedupPool" in text
     assert "estimate-warning" in text
     assert "Recovery timeline" in text
+
+
+def test_reclamation_page_sizes_and_pruning_disabled(viewer_client, weekly_pool):
+    pool = weekly_pool["pool"]
+    pool.storage_policy_cv_id = 8_800
+    pool.save()
+    DDBStoreFactory(
+        commcell=pool.commcell,
+        storage_policy_cv_id=8_800,
+        name="Dedup_7004",
+        pruning_enabled=False,
+        pending_deletes=562_400,
+    )
+    list(analyze_tools(weekly_pool["commcell"], timezone.now()))
+
+    response = viewer_client.get(reverse("analyzers:reclamation"))
+
+    text = " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
+    assert "Free space now 1,000.0 MB of 9.5 TB" in text
+    assert "Aged, not yet freed 562,400 pending deletes" in text
+    assert "Free space after pruning 1,000.0 MB Nothing is freed now." in text
+    assert "Pruning is disabled on DDB store Dedup_7004" in text
+    assert " MB of 10000000 MB" not in text
 
 
 def test_dedup_and_schedule_pages(viewer_client, analyzed):
