@@ -178,7 +178,13 @@ def media_agent_states(
             id=agent.pk,
             name=agent.name,
             online=agent.online,
-            offline_reason=agent.offline_reason or agent.status_text,
+            offline_reason=agent.offline_reason
+            or agent.status_text
+            or (
+                f"reason code {agent.offline_reason_code}"
+                if agent.offline_reason_code is not None
+                else ""
+            ),
         )
         if agent.online is False:
             pools: dict[int, PoolRef] = {}

@@ -274,6 +274,22 @@ def test_rule_offline_agent_blocks():
     assert sorted(finding.evidence["pools"]) == sorted(p.name for p in layout.pools)
 
 
+def test_rule_offline_agent_reason_code_without_text():
+    layout = Layout(pools=1)
+    agent = MediaAgentFactory(
+        commcell=layout.commcell,
+        online=False,
+        offline_reason="",
+        status_text="",
+        offline_reason_code=2,
+    )
+    layout.host(agent, *layout.stores)
+
+    finding = codes(layout.commcell)["pruning.media_agent_offline_blocks"][0]
+
+    assert finding.evidence["offline_reason"] == "reason code 2"
+
+
 def test_rule_offline_agent_without_ddb_is_quiet():
     layout = Layout(pools=1)
     MediaAgentFactory(commcell=layout.commcell, online=False)
