@@ -101,6 +101,18 @@ def test_predictor_measured_rate(viewer_client, storage_data):
     assert data["rate_gb_per_day"] == pytest.approx(10.0)
 
 
+def test_predictor_tiny_rate_is_years_away(viewer_client, storage_data):
+    url = f"/api/storage-pools/{storage_data['filling'].pk}/prediction/"
+
+    response = viewer_client.get(url, {"rate_gb_per_day": "0.0000001"})
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["full_on"] is None
+    assert "more than" in data["message"]
+    assert "does not fill" not in data["message"]
+
+
 def test_predictor_rejects_bad_rate(viewer_client, storage_data):
     url = f"/api/storage-pools/{storage_data['filling'].pk}/prediction/"
 

@@ -191,6 +191,19 @@ def test_predictor_typed_rate_json(viewer_client, storage_data):
     assert data["days_until_full"] == pytest.approx(0.0, abs=0.01)
 
 
+def test_predictor_tiny_rate_page(viewer_client, storage_data):
+    pool = storage_data["filling"]
+
+    response = viewer_client.get(
+        "/tools/storage-predictor", {"pool": pool.pk, "rate_gb_per_day": "0.0000001"}
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "At 1e-07 GB/day the pool fills in more than" in body
+    assert "does not fill" not in body
+
+
 def test_predictor_rejects_negative_rate(viewer_client, storage_data):
     pool = storage_data["filling"]
 
