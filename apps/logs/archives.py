@@ -34,6 +34,10 @@ class ArchiveError(ValueError):
     """An archive is unsafe, damaged or not an archive at all."""
 
 
+class ExpansionError(ArchiveError):
+    """An archive expands past the total or the ratio cap (a possible bomb)."""
+
+
 @dataclass(frozen=True)
 class ArchiveLimits:
     """Caps on what reading one upload may decompress."""
@@ -103,8 +107,23 @@ def list_zip_members(
             )
         )
 
+    for member in members:
+        try:
+            check_expansion(member.size, member.compressed_size, limits)
+        except ExpansionError as exc:
+            raise ExpansionError(f'The zip member "{member.name}": {exc}') from exc
     check_expansion(sum(member.size for member in members), compressed_size, limits)
     return members
+
+
+def drain_with_limits(stream: BinaryIO) -> None:
+    """Read a stream opened by open_log to its end, so its limits check every byte.
+
+    Raises ExpansionError when the data passes the total or the ratio cap, and
+    ArchiveError when the data is damaged.
+    """
+    while stream.read(BUFFER_BYTES):
+        pass
 
 
 def _zip_time(info: zipfile.ZipInfo) -> datetime | None:
@@ -118,12 +137,12 @@ def _zip_time(info: zipfile.ZipInfo) -> datetime | None:
 def check_expansion(decompressed: int, compressed: int, limits: ArchiveLimits) -> None:
     """Raise ArchiveError when decompressed bytes pass the total or the ratio cap."""
     if decompressed > limits.max_total_bytes:
-        raise ArchiveError(
+        raise ExpansionError(
             f"The archive expands to more than {limits.max_total_bytes} bytes, the "
             "maximum accepted. Upload fewer or smaller logs at a time."
         )
     if compressed > 0 and decompressed > compressed * limits.max_ratio:
-        raise ArchiveError(
+        raise ExpansionError(
             f"The archive expands more than {limits.max_ratio} times its "
             f"{compressed} bytes, which log files do not; it is rejected as a "
             "possible decompression bomb."
@@ -221,7 +240,10 @@ def open_log(
         limit = None if end is None else max(end - start, 0)
         compressed_size = (end if end is not None else _size(raw)) - start
         counter = CountingFile(raw, limit)
-        counted = io.BufferedReader(counter, BUFFER_BYTES)
+        # A compressed file is read in small steps so that the progress counter
+        # moves while its decompressed text is parsed.
+        step = BUFFER_BYTES if compression == "" else READ_BYTES
+        counted = io.BufferedReader(counter, step)
 
         if compression == "":
             yield counted, counter

@@ -34,6 +34,10 @@ class LogUploadForm(forms.Form):
         queryset=CommCell.objects.order_by("name"),
         label="CommCell",
         widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "invalid_choice": 'No CommCell has the id "%(value)s". Give the id of '
+            "a CommCell the portal knows; /api/commcells/ lists them.",
+        },
     )
     media_agent_name = forms.CharField(
         max_length=300,

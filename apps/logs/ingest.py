@@ -11,7 +11,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -25,7 +25,9 @@ from apps.storage.models import MediaAgent
 from .archives import (
     ArchiveError,
     ArchiveLimits,
+    ExpansionError,
     detect_compression,
+    drain_with_limits,
     gzip_mtime,
     list_zip_members,
     open_log,
@@ -53,7 +55,7 @@ DEFAULT_MAX_MEMBERS = 1000
 DEFAULT_INLINE_PARSE_BYTES = 2 * 1024 * 1024
 EVENT_BATCH_SIZE = 2000
 # The status row is updated after this many lines, so pages can show progress.
-PROGRESS_EVERY_LINES = 200_000
+PROGRESS_EVERY_LINES = 20_000
 MAX_MESSAGE_CHARS = 4000
 # Job and store ids are stored in 64-bit signed columns.
 MAX_STORED_ID = 2**63 - 1
@@ -256,7 +258,13 @@ def _describe(
 def _check_content(
     path: str, name: str, compression: str, member: str = "", index: int = -1
 ) -> None:
-    """Reject an archive whose first decompressed bytes are damaged or not text."""
+    """Reject an archive whose first decompressed bytes are damaged or not text.
+
+    A .gz or .bz2 is then decompressed to its end, so one that expands past the
+    total or the ratio cap is rejected here and not later on the worker. Damage
+    after the first bytes is left to the parse, which keeps the lines before it.
+    Zip members were checked by their declared sizes in list_zip_members.
+    """
     label = f'"{name}: {member}"' if member else f'"{name}"'
     try:
         with open_log(
@@ -267,6 +275,8 @@ def _check_content(
             member_index=index if member else None,
         ) as (stream, _counter):
             check_text_sample(stream.read(SNIFF_BYTES))
+            if compression in ("gz", "bz2"):
+                _drain_unless_damaged(stream, label)
     except (BinaryContentError, ArchiveError) as exc:
         raise UploadRejected(f"{label}: {exc}") from exc
     except (OSError, EOFError, ValueError) as exc:
@@ -274,6 +284,15 @@ def _check_content(
             f"{label} cannot be decompressed: {exc}. The archive is damaged or "
             "truncated; create it again and upload the new copy."
         ) from exc
+
+
+def _drain_unless_damaged(stream: BinaryIO, label: str) -> None:
+    try:
+        drain_with_limits(stream)
+    except ExpansionError:
+        raise
+    except (ArchiveError, OSError, EOFError, ValueError) as exc:
+        logger.info("Upload %s: the check stopped at damaged data: %s", label, exc)
 
 
 def _new_log_file(
@@ -460,8 +479,9 @@ def _record_stats(log_file: LogFile, stats: ParseStats, parser: _FileParser) -> 
         )
     if parser.ids_out_of_range:
         warnings.append(
-            f"{_lines(parser.ids_out_of_range)} had a job or store id above "
-            f"{MAX_STORED_ID}; their events are stored without that id."
+            f"{_line_count(parser.ids_out_of_range)} had a job or store id above "
+            f"{MAX_STORED_ID}, so {_their_events(parser.ids_out_of_range)} stored "
+            "without that id."
         )
     if stats.total_lines and not stats.records:
         warnings.append(
@@ -472,6 +492,14 @@ def _record_stats(log_file: LogFile, stats: ParseStats, parser: _FileParser) -> 
 
 def _lines(count: int) -> str:
     return "1 line was" if count == 1 else f"{count} lines were"
+
+
+def _line_count(count: int) -> str:
+    return "1 line" if count == 1 else f"{count} lines"
+
+
+def _their_events(count: int) -> str:
+    return "its event is" if count == 1 else "their events are"
 
 
 def _member_name(log_file: LogFile) -> str:
@@ -523,11 +551,15 @@ class _FileParser:
             records = parse_stream(
                 stream, file_date, self.stats, log_file.first_line_number
             )
+            # stats.total_lines is only filled in when the stream ends, so progress
+            # counts lines by the line number of each record.
+            first_line = log_file.first_line_number
             for record in records:
                 self._add(record)
-                if self.stats.total_lines >= next_progress:
-                    next_progress += PROGRESS_EVERY_LINES
-                    self._report_progress()
+                lines_read = record.line_number - first_line + 1
+                if lines_read >= next_progress:
+                    next_progress = lines_read + PROGRESS_EVERY_LINES
+                    self._report_progress(lines_read)
             self.flush()
 
     def _add(self, record: LogRecord) -> None:
@@ -576,14 +608,12 @@ class _FileParser:
         if self._counter is not None:
             self.bytes_read = self._counter.count
 
-    def _report_progress(self) -> None:
+    def _report_progress(self, lines_read: int) -> None:
         self.flush()
         LogFile.objects.filter(pk=self.log_file.pk).update(
             progress_at=timezone.now(),
             bytes_read=self.bytes_read,
-            total_lines=self.stats.total_lines,
+            total_lines=lines_read,
             matched_lines=self.matched,
         )
-        logger.debug(
-            "Log file %s: %s lines read", self.log_file.pk, self.stats.total_lines
-        )
+        logger.debug("Log file %s: %s lines read", self.log_file.pk, lines_read)

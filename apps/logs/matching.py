@@ -73,17 +73,26 @@ def compile_pattern(kind: str, pattern: str) -> re.Pattern[str]:
         compiled = re.compile(pattern)
     except re.error as exc:
         raise InvalidPatternError(
-            f"The regular expression {pattern!r} is invalid: {exc}. Fix the pattern, "
+            f'The regular expression "{pattern}" is invalid: {exc}. Fix the pattern, '
             "or set the kind to literal to match the text as written."
         ) from exc
     problem = backtracking_problem(pattern)
     if problem:
         raise InvalidPatternError(
-            f"The regular expression {pattern!r} can take exponential time on one "
+            f'The regular expression "{pattern}" can take exponential time on one '
             f"line: {problem}. Repeat a single item instead (write (a+)+ as a+), "
             "put a required separator the inner repeat cannot match inside the "
             "repeated group (such as (\\d+,)*), or make the inner repeat "
             "possessive (a++)."
+        )
+    repeats = count_unbounded_repeats(pattern)
+    if repeats > MAX_UNBOUNDED_REPEATS:
+        raise InvalidPatternError(
+            f'The regular expression "{pattern}" has {repeats} unbounded repeats '
+            f"(*, + or {{n,}}), but at most {MAX_UNBOUNDED_REPEATS} are accepted, "
+            "because each one multiplies the work on a line that almost matches. Give a "
+            "repeat an upper bound (write .{0,200} for .*), match literal text in "
+            "their place, or merge neighbouring repeats (write .* once for .*.*)."
         )
     return compiled
 
@@ -97,6 +106,14 @@ def compile_pattern(kind: str, pattern: str) -> re.Pattern[str]:
 # alternation whose branches can start alike.
 
 _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
+
+# Repeats in a row that can match the same text, such as a*a*a*b or .*.*=x, make a
+# failing search try every way to split the line among them, which costs about
+# n**k steps for k repeats on n characters. The built-in rules use at most 6
+# unbounded repeats (physicaldeletes.hole_drilled), so 7 leaves a margin of one.
+# NOTE: the cap bounds the degree, not the time: 7 overlapping repeats on a long
+# line are still slow, and a pattern within the cap can be too.
+MAX_UNBOUNDED_REPEATS = 7
 _SINGLE_CHAR = (
     sre_constants.LITERAL,
     sre_constants.NOT_LITERAL,
@@ -112,6 +129,30 @@ def backtracking_problem(pattern: str) -> str:
     except re.error:
         return ""
     return _check_items(list(parsed), inside_repeat=False)
+
+
+def count_unbounded_repeats(pattern: str) -> int:
+    """Count the backtracking repeats without an upper bound (*, +, {n,}) in a regex."""
+    try:
+        parsed = sre_parser.parse(pattern)
+    except re.error:
+        return 0
+    return _count_unbounded(list(parsed))
+
+
+def _count_unbounded(items: list) -> int:
+    count = 0
+    for op, value in items:
+        if op in _REPEATS:
+            count += value[1] == sre_constants.MAXREPEAT
+            count += _count_unbounded(list(value[2]))
+        elif op == sre_constants.SUBPATTERN:
+            count += _count_unbounded(list(value[-1]))
+        elif op == sre_constants.BRANCH:
+            count += sum(_count_unbounded(list(branch)) for branch in value[1])
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            count += _count_unbounded(list(value[1]))
+    return count
 
 
 def _check_items(items: list, inside_repeat: bool) -> str:

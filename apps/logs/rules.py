@@ -12,7 +12,8 @@ from django.db.models import Q
 from apps.commcell.models import CommCell
 from apps.core.findings import FindingData
 
-from .models import LogEvent
+from .defaults import DEFAULT_MATCHERS
+from .models import LogEvent, LogMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,13 @@ KNOWN_ERRORS: dict[str, tuple[str, str, str]] = {
         "that the path in the library configuration still exists; volumes on an "
         "unreachable path are neither sized nor pruned.",
     ),
+    "mmprune.data_aging_failed": (
+        "high",
+        "reported a failed data aging job, so no prune requests were sent",
+        "Open the data aging job in the job history of the CommCell Console, fix "
+        "the reason it failed and run data aging again. Until a data aging job "
+        "completes, aged jobs are not pruned and their space is not freed.",
+    ),
     "sidbengine.ddb_offline": (
         "critical",
         "has a deduplication database that went offline",
@@ -46,6 +54,9 @@ KNOWN_ERRORS: dict[str, tuple[str, str, str]] = {
         "stop while it is offline.",
     ),
 }
+# Logs that the CommServe writes; the host that wrote any other log is a MediaAgent.
+COMMSERVE_LOG_TYPES = frozenset({"MediaManager", "MediaManagerPrune"})
+
 DEFAULT_RECOMMENDATION = (
     "Read the log lines on the log events page and fix the cause on the MediaAgent "
     "or CommServe that wrote them."
@@ -64,6 +75,7 @@ class _Group:
     last_seen: datetime | None = None
     media_agent_names: set[str] = field(default_factory=set)
     store_ids: set[int] = field(default_factory=set)
+    log_types: set[str] = field(default_factory=set)
     example: str = ""
 
     def add(self, event: LogEvent) -> None:
@@ -79,6 +91,14 @@ class _Group:
             self.media_agent_names.add(event.media_agent_name)
         if event.store_cv_id is not None:
             self.store_ids.add(event.store_cv_id)
+        self.log_types.add(event.log_type)
+
+    @property
+    def host_role(self) -> str:
+        """CommServe when every event comes from a CommServe log, else MediaAgent."""
+        if self.log_types and self.log_types <= COMMSERVE_LOG_TYPES:
+            return "CommServe"
+        return "MediaAgent"
 
 
 def recent_error_events(commcell: CommCell, now: datetime):
@@ -93,6 +113,7 @@ def recent_error_events(commcell: CommCell, now: datetime):
         .select_related("media_agent", "ddb_store")
         .only(
             "code",
+            "log_type",
             "severity",
             "occurred_at",
             "message",
@@ -107,6 +128,8 @@ def recent_error_events(commcell: CommCell, now: datetime):
 
 def log_error_findings(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
     """Yield one finding per event code and MediaAgent or DDB store seen recently."""
+    descriptions = {spec.code: spec.description for spec in DEFAULT_MATCHERS}
+    descriptions.update(LogMatcher.objects.values_list("code", "description"))
     groups: dict[tuple[str, str, int | None], _Group] = {}
     for event in recent_error_events(commcell, now).iterator(chunk_size=2000):
         subject_type, subject_id, subject_name = _subject(event, commcell)
@@ -125,7 +148,7 @@ def log_error_findings(commcell: CommCell, now: datetime) -> Iterator[FindingDat
         RECENT_DAYS,
     )
     for group in groups.values():
-        yield _finding(group)
+        yield _finding(group, descriptions.get(group.code, ""))
 
 
 def _subject(event: LogEvent, commcell: CommCell) -> tuple[str, int | None, str]:
@@ -136,18 +159,14 @@ def _subject(event: LogEvent, commcell: CommCell) -> tuple[str, int | None, str]
     return "commcell", None, commcell.name
 
 
-def _finding(group: _Group) -> FindingData:
+def _finding(group: _Group, description: str = "") -> FindingData:
     severity, problem, recommendation = KNOWN_ERRORS.get(
         group.code, (_error_severity(group.severity), "", DEFAULT_RECOMMENDATION)
     )
     names = sorted(group.media_agent_names)
     subject_text = _subject_text(group, names)
-    problem_text = problem or f'logged "{group.code}"'
-    times = "once" if group.count == 1 else f"{group.count} times"
-    title = (
-        f"{subject_text} {problem_text} ({times} from {group.first_seen:%Y-%m-%d %H:%M} to "
-        f"{group.last_seen:%Y-%m-%d %H:%M} UTC)"
-    )
+    problem_text = problem or _problem_from_description(group.code, description)
+    title = f"{subject_text} {problem_text} ({_when(group)})"
     return FindingData(
         code=f"logs.{group.code}",
         severity=severity,
@@ -169,15 +188,34 @@ def _finding(group: _Group) -> FindingData:
     )
 
 
+def _problem_from_description(code: str, description: str) -> str:
+    """Word an error without a KNOWN_ERRORS entry from its matcher's description."""
+    text = description.strip().rstrip(".")
+    if not text:
+        return f'logged errors that the log matcher "{code}" finds'
+    return f"logged an error: {text[0].lower()}{text[1:]}"
+
+
+def _when(group: _Group) -> str:
+    first = f"{group.first_seen:%Y-%m-%d %H:%M}"
+    last = f"{group.last_seen:%Y-%m-%d %H:%M}"
+    if group.count == 1:
+        return f"once at {last} UTC"
+    if first == last:
+        return f"{group.count} times at {last} UTC"
+    return f"{group.count} times from {first} to {last} UTC"
+
+
 def _subject_text(group: _Group, names: list[str]) -> str:
+    role = group.host_role
     if group.subject_type == "ddb_store":
-        on = f" on MediaAgent {names[0]}" if len(names) == 1 else ""
+        on = f" on {role} {names[0]}" if len(names) == 1 else ""
         return f"DDB store {group.subject_name}{on}"
     if group.subject_type == "media_agent":
-        return f"MediaAgent {group.subject_name}"
+        return f"{role} {group.subject_name}"
     if names:
         listed = ", ".join(names[:MAX_NAMES])
-        label = "MediaAgent" if len(names) == 1 else "MediaAgents"
+        label = role if len(names) == 1 else f"{role}s"
         return f"{label} {listed}"
     return f"CommCell {group.subject_name}"
 

@@ -1,6 +1,7 @@
 import bz2
 import gzip
 import io
+import os
 import zipfile
 from datetime import UTC, datetime
 
@@ -278,10 +279,59 @@ def test_nested_archive_rejected(log_storage, upload_request):
         store_upload(upload("outer.zip", data), upload_request)
 
 
-def test_gzip_bomb_stops_reading(log_storage, upload_request):
-    data = gzip.compress(b"1 a 01/01 00:00:00 ### x\n" + b"\n" * (30 * 1024 * 1024))
+# About 3 KB of text that does not compress, so the first 64 KiB pass the ratio
+# cap, then 30 MiB of line ends that push the whole file far past it.
+BOMB_TEXT = (
+    b"1 a 01/01 00:00:00 ### x\n"
+    + b"".join(os.urandom(16).hex().encode() + b"\n" for _ in range(100))
+    + b"\n" * (30 * 1024 * 1024)
+)
 
-    (log_file,) = store_and_parse("CVMA.log.gz", data, upload_request)
+
+@pytest.mark.parametrize(
+    ("name", "compress"),
+    [("CVMA.log.gz", gzip.compress), ("CVMA.log.bz2", bz2.compress)],
+)
+def test_bomb_past_sniff_rejected_at_upload(
+    log_storage, upload_request, name, compress
+):
+    data = compress(BOMB_TEXT)
+
+    with pytest.raises(UploadRejected, match="decompression bomb") as raised:
+        store_upload(upload(name, data), upload_request)
+
+    assert f'"{name}"' in str(raised.value)
+    assert not LogFile.objects.exists()
+    assert [path.name for path in log_storage.iterdir()] == []
+
+
+def test_gzip_total_cap_at_upload(log_storage, upload_request, settings):
+    settings.CVANALYTICS_LOG_MAX_DECOMPRESSED_BYTES = 100 * 1024
+    lines = [os.urandom(32).hex().encode() + b"\n" for _ in range(3000)]
+    data = gzip.compress(b"".join(lines))
+
+    with pytest.raises(UploadRejected, match="more than 102400 bytes"):
+        store_upload(upload("SIDBPrune.log.gz", data), upload_request)
+
+
+def test_zip_member_bomb_rejected(log_storage, upload_request):
+    honest = os.urandom(3 * 1024 * 1024).hex().encode()
+    bomb = b"\n" * (20 * 1024 * 1024)
+    data = zip_bytes({"CVMA_1.log": honest, "CVMA_2.log": bomb})
+
+    with pytest.raises(UploadRejected, match='member "CVMA_2.log"'):
+        store_upload(upload("bundle.zip", data), upload_request)
+
+    assert not LogFile.objects.exists()
+
+
+def test_gzip_bomb_stops_reading(log_storage, upload_request, settings):
+    data = gzip.compress(BOMB_TEXT)
+    settings.CVANALYTICS_LOG_MAX_COMPRESSION_RATIO = 100_000
+    (stored,) = store_upload(upload("CVMA.log.gz", data), upload_request)
+    settings.CVANALYTICS_LOG_MAX_COMPRESSION_RATIO = 200
+
+    log_file = parse_log_file(stored.pk)
 
     assert log_file.status == LogFile.Status.PARTIAL
     assert "decompression bomb" in log_file.error
@@ -398,6 +448,33 @@ def test_events_inserted_in_batches(log_storage, upload_request, monkeypatch):
 
     assert log_file.events.count() == 8
     assert log_file.bytes_read == log_file.size
+
+
+def test_progress_moves_during_parse(log_storage, upload_request, monkeypatch):
+    lines = [
+        f"1 a 01/01 00:{number // 60 % 60:02d}:{number % 60:02d} ### line {number} "
+        f"{os.urandom(8).hex()}\n".encode()
+        for number in range(60_000)
+    ]
+    (stored,) = store_upload(
+        upload("CVMA.log.gz", gzip.compress(b"".join(lines))), upload_request
+    )
+    seen = []
+    report = ingest._FileParser._report_progress
+
+    def record_progress(parser, lines_read):
+        report(parser, lines_read)
+        row = LogFile.objects.get(pk=stored.pk)
+        seen.append((row.total_lines, row.progress_percent))
+
+    monkeypatch.setattr(ingest._FileParser, "_report_progress", record_progress)
+
+    log_file = parse_log_file(stored.pk)
+
+    assert log_file.status == LogFile.Status.PARSED
+    assert [lines for lines, _percent in seen] == [20_000, 40_000, 60_000]
+    percents = [percent for _lines, percent in seen]
+    assert 0 < percents[0] < percents[1] < 100
 
 
 def test_invalid_stored_matcher_skipped(log_storage, upload_request):

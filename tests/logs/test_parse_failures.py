@@ -81,8 +81,21 @@ def test_out_of_range_ids_stored_empty(log_storage, upload_request):
     assert events[0].job_id is None
     assert events[0].store_cv_id == 21
     assert events[1].store_cv_id is None
-    assert any("2 lines were" in warning for warning in log_file.warnings)
-    assert any("job or store id above" in warning for warning in log_file.warnings)
+    assert (
+        "2 lines had a job or store id above 9223372036854775807, so their events "
+        "are stored without that id."
+    ) in log_file.warnings
+
+
+def test_one_out_of_range_id_warning(log_storage, upload_request):
+    (stored,) = store_upload(upload("SIDBPrune.log", HUGE_JOB_LINE), upload_request)
+
+    log_file = parse_log_file(stored.pk)
+
+    assert (
+        "1 line had a job or store id above 9223372036854775807, so its event is "
+        "stored without that id."
+    ) in log_file.warnings
 
 
 def test_api_upload_out_of_range_id(admin_role_client, commcell, log_storage):

@@ -38,7 +38,7 @@ def error(log_file, code, hours_ago, severity="high", category="error", **fields
         code=code,
         category=category,
         severity=severity,
-        log_type="CVMA",
+        log_type=fields.pop("log_type", "CVMA"),
         occurred_at=NOW - timedelta(hours=hours_ago),
         store_cv_id=fields.pop("store_cv_id", None),
         **fields,
@@ -118,14 +118,46 @@ def test_mount_path_per_media_agent(commcell, log_file):
 
 
 def test_unresolved_media_agent_falls_back_to_commcell(commcell, log_file):
-    error(log_file, "mmprune.data_aging_failed", 1, media_agent_name="cs01")
+    error(
+        log_file,
+        "mmprune.data_aging_failed",
+        1,
+        media_agent_name="cs01",
+        log_type="MediaManagerPrune",
+    )
 
     finding = by_code(commcell)["logs.mmprune.data_aging_failed"]
 
     assert finding.subject_type == "commcell"
     assert finding.subject_id is None
-    assert finding.title.startswith("MediaAgent cs01 logged")
+    assert finding.title == (
+        "CommServe cs01 reported a failed data aging job, so no prune requests "
+        "were sent (once at 2026-12-04 11:00 UTC)"
+    )
+    assert "data aging" in finding.recommendation
     assert finding.severity == "high"
+
+
+def test_unknown_error_worded_from_description(commcell, log_file):
+    agent = MediaAgentFactory(commcell=commcell, name="ma03")
+    error(log_file, "sidbengine.resync_failed", 2, media_agent=agent)
+    error(log_file, "sidbengine.resync_failed", 2, media_agent=agent)
+
+    finding = by_code(commcell)["logs.sidbengine.resync_failed"]
+
+    assert finding.title.startswith("MediaAgent ma03 logged an error: the DDB ")
+    assert "sidbengine.resync_failed" not in finding.title
+    assert finding.title.endswith("(2 times at 2026-12-04 10:00 UTC)")
+
+
+def test_error_without_description_names_matcher(commcell, log_file):
+    error(log_file, "custom.disk_error", 1, media_agent_name="ma09")
+
+    finding = by_code(commcell)["logs.custom.disk_error"]
+
+    assert finding.title.startswith(
+        'MediaAgent ma09 logged errors that the log matcher "custom.disk_error" finds'
+    )
 
 
 def test_old_and_informational_events_ignored(commcell, log_file):

@@ -254,6 +254,20 @@ def test_api_upload_rejection_reported(admin_role_client, commcell, log_storage)
     assert "binary" in response.json()["errors"][0]
 
 
+@pytest.mark.parametrize("value", ["99999999999999999999", "0", "abc"])
+def test_api_upload_unknown_commcell_named(admin_role_client, log_storage, value):
+    response = admin_role_client.post(
+        "/api/log-files/upload/",
+        {"commcell": value, "files": [log_upload("CVMA.log")]},
+    )
+
+    assert response.status_code == 400
+    message = response.json()["commcell"][0]
+    assert f'No CommCell has the id "{value}".' in message
+    assert "/api/commcells/" in message
+    assert LogFile.objects.count() == 0
+
+
 def test_api_events_filter(viewer_client, events):
     response = viewer_client.get("/api/log-events/?category=logical_prune")
 
