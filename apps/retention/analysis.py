@@ -141,7 +141,8 @@ def _delay_finding(summary: CopyRetentionSummary, percent: float) -> FindingData
         subject_id=summary.copy_id,
         subject_name=f"{summary.storage_policy.name} / {summary.copy.name}",
         title=(
-            f"{days} days / {cycles} cycles with fulls every {cadence} keeps data "
+            f"{days} days / {cycles} cycle{'s' if cycles != 1 else ''} with fulls "
+            f"every {cadence} keeps data "
             f"{effective:.0f} days, {percent:+.0f}% over the configured days."
         ),
         recommendation=cycle_recommendation(days, cycles, interval),
