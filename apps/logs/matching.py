@@ -94,6 +94,13 @@ def compile_pattern(kind: str, pattern: str) -> re.Pattern[str]:
             "repeat an upper bound (write .{0,200} for .*), match literal text in "
             "their place, or merge neighbouring repeats (write .* once for .*.*)."
         )
+    if has_overlapping_neighbour_repeats(pattern):
+        raise InvalidPatternError(
+            f'The regular expression "{pattern}" has two unbounded repeats in a row '
+            "that can match the same characters (such as .*.* or a*a+), so a line "
+            "that almost matches is split between them in every possible way. Merge "
+            "them into one repeat."
+        )
     return compiled
 
 
@@ -111,8 +118,9 @@ _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
 # failing search try every way to split the line among them, which costs about
 # n**k steps for k repeats on n characters. The built-in rules use at most 6
 # unbounded repeats (physicaldeletes.hole_drilled), so 7 leaves a margin of one.
-# NOTE: the cap bounds the degree, not the time: 7 overlapping repeats on a long
-# line are still slow, and a pattern within the cap can be too.
+# Two such repeats side by side (.*.*) are rejected on their own. NOTE: the cap
+# bounds the degree, not the time. Repeats split by a character they also match
+# (.*=.*=.*=x) still overlap, so a pattern within the cap can be slow on a long line.
 MAX_UNBOUNDED_REPEATS = 7
 _SINGLE_CHAR = (
     sre_constants.LITERAL,
@@ -153,6 +161,57 @@ def _count_unbounded(items: list) -> int:
         elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
             count += _count_unbounded(list(value[1]))
     return count
+
+
+def has_overlapping_neighbour_repeats(pattern: str) -> bool:
+    """Return True when two unbounded single-character repeats in a row can overlap."""
+    try:
+        parsed = sre_parser.parse(pattern)
+    except re.error:
+        return False
+    return _sequence_has_overlap(list(parsed))
+
+
+def _sequence_has_overlap(items: list) -> bool:
+    flat = _flatten(items)
+    for (op, value), (next_op, next_value) in zip(flat, flat[1:], strict=False):
+        if (
+            op in _REPEATS
+            and next_op in _REPEATS
+            and _repeats_overlap(value, next_value)
+        ):
+            return True
+
+    for op, value in flat:
+        if op in _REPEATS:
+            nested = [list(value[2])]
+        elif op == sre_constants.BRANCH:
+            nested = [list(branch) for branch in value[1]]
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            nested = [list(value[1])]
+        else:
+            nested = []
+        if any(_sequence_has_overlap(body) for body in nested):
+            return True
+    return False
+
+
+def _repeats_overlap(first: tuple, second: tuple) -> bool:
+    """True when both repeats are unbounded over character sets that share a character."""
+    if first[1] != sre_constants.MAXREPEAT or second[1] != sre_constants.MAXREPEAT:
+        return False
+    first_body = _flatten(list(first[2]))
+    second_body = _flatten(list(second[2]))
+    if len(first_body) != 1 or len(second_body) != 1:
+        return False
+    if first_body[0][0] not in _SINGLE_CHAR or second_body[0][0] not in _SINGLE_CHAR:
+        return False
+    # Only code points 0 to 255 are tried, so two sets that share only characters
+    # above them are not reported.
+    return any(
+        _char_matches(first_body[0], char) and _char_matches(second_body[0], char)
+        for char in map(chr, range(256))
+    )
 
 
 def _check_items(items: list, inside_repeat: bool) -> str:

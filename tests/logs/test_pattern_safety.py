@@ -10,6 +10,7 @@ from apps.logs.matching import (
     backtracking_problem,
     compile_pattern,
     count_unbounded_repeats,
+    has_overlapping_neighbour_repeats,
 )
 from apps.logs.models import LogMatcher
 
@@ -85,6 +86,34 @@ def test_too_many_unbounded_repeats_rejected(pattern, repeats):
     assert f"has {repeats} unbounded repeats" in message
     assert f"at most {MAX_UNBOUNDED_REPEATS}" in message
     assert "upper bound" in message
+
+
+@pytest.mark.parametrize("pattern", [".*.*=x", "a*a+b", r"x(?:.*)(.+)y", r".*?\S+z"])
+def test_overlapping_neighbour_repeats_rejected(pattern):
+    assert has_overlapping_neighbour_repeats(pattern)
+    with pytest.raises(InvalidPatternError) as raised:
+        compile_pattern(KIND_REGEX, pattern)
+
+    assert f'"{pattern}" has two unbounded repeats in a row' in str(raised.value)
+    assert "Merge them into one repeat." in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"\d+\s+\d+", "a*b*a*", r"[^\]]*\]*", r"(?:\w+,)*\s*", "a{0,9}a*"]
+)
+def test_separate_neighbour_repeats_accepted(pattern):
+    assert not has_overlapping_neighbour_repeats(pattern)
+    compile_pattern(KIND_REGEX, pattern)
+
+
+def test_built_in_matchers_no_overlapping_repeats():
+    overlapping = [
+        spec.code
+        for spec in DEFAULT_MATCHERS
+        if spec.kind == KIND_REGEX and has_overlapping_neighbour_repeats(spec.pattern)
+    ]
+
+    assert overlapping == []
 
 
 def test_bounded_repeats_not_counted():
