@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from apps.commcell.models import CommCell
 from apps.core.findings import FindingData
+from apps.core.severity import SEVERITY_RANK
 
 from .defaults import DEFAULT_MATCHERS
 from .models import LogEvent, LogMatcher
@@ -21,7 +22,8 @@ RECENT_DAYS = 7
 MAX_EXAMPLE_CHARS = 300
 MAX_NAMES = 10
 
-SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "info": 1, "ok": 0}
+# Rank of a severity the core does not know: below "ok", the least severe.
+UNKNOWN_RANK = len(SEVERITY_RANK)
 
 # Event code: (finding severity, the problem in the title, the recommendation).
 KNOWN_ERRORS: dict[str, tuple[str, str, str]] = {
@@ -80,7 +82,10 @@ class _Group:
 
     def add(self, event: LogEvent) -> None:
         self.count += 1
-        if SEVERITY_RANK.get(event.severity, 0) > SEVERITY_RANK[self.severity]:
+        if (
+            SEVERITY_RANK.get(event.severity, UNKNOWN_RANK)
+            < SEVERITY_RANK[self.severity]
+        ):
             self.severity = event.severity
         if self.first_seen is None or event.occurred_at < self.first_seen:
             self.first_seen = event.occurred_at
@@ -221,7 +226,7 @@ def _subject_text(group: _Group, names: list[str]) -> str:
 
 
 def _error_severity(event_severity: str) -> str:
-    """An error event found in the logs is at least of medium severity."""
-    if SEVERITY_RANK.get(event_severity, 0) < SEVERITY_RANK["medium"]:
+    """Return the event's severity, raised to medium: a logged error is never less."""
+    if SEVERITY_RANK.get(event_severity, UNKNOWN_RANK) > SEVERITY_RANK["medium"]:
         return "medium"
     return event_severity
