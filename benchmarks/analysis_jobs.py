@@ -11,8 +11,8 @@ Steps, all in one run on the same machine:
    newest job of some chains is still running. Then VACUUM ANALYZE the job table.
 4. In a child process under GNU time (wall time and maximum RSS): refresh the
    ChainCadence and CopyRetentionSummary tables, stream the per-job eligibility of
-   every job, and answer for one storage policy. PostgreSQL's temporary file bytes
-   for the database are read before and after.
+   every job, then of one storage policy. PostgreSQL's temporary file bytes for the
+   database are read before and after.
 5. Drop the database unless --keep is given.
 
 Usage:

@@ -194,7 +194,7 @@ def main() -> None:
         "rows_thinned": outcome.thinned,
         "rows_pruned": outcome.pruned,
     }
-    # With the default retention the forecast window then holds 30 days of hourly
+    # With the default retention the forecast window then contains 30 days of hourly
     # snapshots and 60 daily ones, the steady state of a year-old installation.
     results["dashboard_after_thinning"] = measure(
         client, "/dashboard/storage", options.requests

@@ -9,7 +9,7 @@ be repeated and job ids do not move.
   trend's amounts at their times. Free space stays between 0 and the capacity, and
   cloud pools keep reporting -1.
 - A MediaAgent is offline when it was offline at the origin or an outage window covers
-  t; the partitions it hosts are then offline too.
+  t. The partitions it hosts are then offline too.
 - A DDB store exists from its `created_time` and is sealed from its `sealed_time`.
 - Pruning of a store is blocked while its pruning flag is cleared (at the origin or in a
   pause window) or one of its partitions' MediaAgents is offline.
@@ -60,8 +60,8 @@ class Timeline:
         self.seed = seed
         self.evolution = env.evolution or Evolution(origin=0)
         self._pending: dict[int, list[int]] = {}
-        # The HTTP server answers requests on several threads; the series of pending
-        # deletes is extended under this lock so that no hour is appended twice.
+        # The HTTP server handles requests on several threads, so the series of
+        # pending deletes is extended under this lock and no hour is appended twice.
         self._pending_lock = threading.Lock()
         self._last: tuple[int, Environment] | None = None
         self._clients_with_jobs = sum(1 for client in env.clients if client.has_jobs)

@@ -208,9 +208,9 @@ CVANALYTICS_CLIENT_BACKOFF_SECONDS = env.float(
     "CVANALYTICS_CLIENT_BACKOFF_SECONDS", default=0.5
 )
 
-# MediaAgent and CommServe log ingestion. Uploads larger than the limit are refused
-# (a reverse proxy in front should allow at least this request body); archives are
-# refused past the decompressed size, ratio or member count. Log folders must sit
+# MediaAgent and CommServe log ingestion. Uploads larger than the limit are rejected,
+# so a reverse proxy in front should allow at least this request body. Archives are
+# rejected past the decompressed size, ratio or member count. Log folders must sit
 # under one of the roots when roots are set.
 CVANALYTICS_LOG_UPLOAD_MAX_BYTES = env.int(
     "CVANALYTICS_LOG_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""What an analyzer reports, and the registry the analysis runs through.
+"""Analyzer results (`FindingData`) and the registry the analysis runs through.
 
 Each domain app writes its health rules as plain functions that take a CommCell and
 the time of the analysis and return `FindingData` values. It registers them here
@@ -37,8 +37,8 @@ class FindingData:
     `code` is stable and dotted by domain, such as "storage.pool_critical".
     `severity` is one of "critical", "high", "medium", "info", "ok".
     `subject_id` is the primary key of the subject's row in this database (None for
-    the CommCell itself). `evidence` holds numbers and short strings that JSON can
-    carry; `title` says the problem in one plain sentence and `recommendation` the
+    the CommCell itself). `evidence` contains numbers and short strings that JSON can
+    carry. `title` says the problem in one plain sentence and `recommendation` the
     action.
     """
 
@@ -66,5 +66,5 @@ def register_analyzer(name: str, analyzer: Analyzer) -> None:
 
 
 def registered_analyzers() -> dict[str, Analyzer]:
-    """The registered analyzers by name, in registration order."""
+    """Return the registered analyzers by name, in registration order."""
     return dict(_ANALYZERS)

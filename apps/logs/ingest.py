@@ -503,7 +503,7 @@ def _their_events(count: int) -> str:
 
 
 def _member_name(log_file: LogFile) -> str:
-    """Return the zip member name, without the " (2)" that tells repeated names apart."""
+    """Return the zip member name, without the " (2)" that distinguishes repeated names."""
     if log_file.archive_index is None:
         return log_file.archive_member
     return re.sub(r" \(\d+\)$", "", log_file.archive_member)

@@ -28,8 +28,8 @@ from .matching import (
     compile_pattern,
 )
 
-# A parse reports progress at least every 200,000 lines; one silent for this long
-# has stopped (a killed worker or web request), so its file can be parsed again.
+# A parse reports progress at least every 20,000 lines. One silent for this long has
+# stopped (a killed worker or web request), so its file can be parsed again.
 STALLED_AFTER = timedelta(minutes=30)
 
 

@@ -89,10 +89,10 @@ def _audit_rejection(
 
 
 def parses_inline(log_file: LogFile) -> bool:
-    """Parse in the web request only small plain files; archives go to the worker.
+    """Return whether to parse in the web request: only small plain files, not archives.
 
-    The stored size of an archive says little about the text inside (a 2 MB .bz2
-    can hold 56 MB of lines), so every archive is parsed by Celery.
+    The stored size of an archive tells little about the text inside (a 2 MB .bz2
+    can contain 56 MB of lines), so every archive is parsed by Celery.
     """
     return (
         not log_file.archive_member

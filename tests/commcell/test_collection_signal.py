@@ -11,7 +11,7 @@ from tests.commcell.test_collector import collect, sim_commcell
 pytestmark = [pytest.mark.django_db, pytest.mark.simulator]
 
 
-def test_receivers_get_the_run_and_the_steps_that_completed(commserve_sim):
+def test_signal_carries_run_and_steps(commserve_sim):
     seen = []
 
     def receiver(sender, **kwargs):
@@ -32,7 +32,7 @@ def test_receivers_get_the_run_and_the_steps_that_completed(commserve_sim):
     ]
 
 
-def test_a_failing_receiver_does_not_change_the_outcome(commserve_sim):
+def test_signal_failing_receiver_ignored(commserve_sim):
     def broken(sender, **kwargs):
         raise RuntimeError("receiver broke")
 
@@ -47,7 +47,7 @@ def test_a_failing_receiver_does_not_change_the_outcome(commserve_sim):
     assert run.status == SyncRun.Status.SUCCEEDED
 
 
-def test_history_is_written_before_the_second_signal(commserve_sim):
+def test_signal_history_written_first(commserve_sim):
     counts = []
 
     def receiver(sender, run, **kwargs):

@@ -134,7 +134,7 @@ def _mount(volume) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def test_compose_log_uploads_shared_by_web_worker_and_beat(project_dir):
+def test_compose_shares_upload_volume(project_dir):
     resolved = _resolved(project_dir)
     services = resolved["services"]
 

@@ -386,7 +386,7 @@ def test_page_and_api_read_collected_date_alike(
 # Smaller -----------------------------------------------------------------------------
 
 
-def test_zip_members_of_the_same_name_each_parsed_once(log_storage, upload_request):
+def test_zip_duplicate_member_names(log_storage, upload_request):
     first = (
         b"3304 44c 09/10 08:00:01 ### Deleted directory [E:\\mp\\CV_MAGNETIC\\V_11]\n"
     )
@@ -436,7 +436,7 @@ def test_lines_out_of_order_give_earliest_to_latest(log_storage, upload_request)
     assert any("dated before the line above" in w for w in log_file.warnings)
 
 
-def test_api_events_filter_media_agent_by_id_and_name(viewer_client, commcell):
+def test_events_api_media_agent_filters(viewer_client, commcell):
     from tests.factories import LogEventFactory, LogFileFactory, MediaAgentFactory
 
     agent = MediaAgentFactory(commcell=commcell, name="ma-id-01")

@@ -7,7 +7,7 @@ cursor. Memory in Python stays flat whatever the job count.
 
 Which rule applies: the retention rule of the storage policy's primary copy (copy
 precedence 1). Secondary copies, extended retention, manual retention and auxiliary
-copy holds are not part of this analysis; ``apps.retention.engine`` covers them per
+copy waits are not part of this analysis: ``apps.retention.engine`` covers them per
 chain in Python.
 """
 
