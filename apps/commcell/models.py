@@ -39,6 +39,7 @@ class CommCell(models.Model):
         "initial_job_days",
         "job_overlap_hours",
         "collection_interval_minutes",
+        "copy_jobs_interval_hours",
         "enabled",
     )
 
@@ -92,6 +93,12 @@ class CommCell(models.Model):
         help_text="Minutes between scheduled collections, 0 to 10080 (one week); "
         "0 turns them off.",
     )
+    copy_jobs_interval_hours = models.PositiveIntegerField(
+        default=24,
+        validators=_range(0, 720),
+        help_text="Hours between reads of every copy's job list with the CommServe's "
+        "own retain-until dates, 0 to 720; 0 reads them at every collection.",
+    )
     enabled = models.BooleanField(default=True)
 
     commserve_name = models.CharField(max_length=150, blank=True, editable=False)
@@ -111,6 +118,11 @@ class CommCell(models.Model):
         verbose_name="CommServe identity name",
         help_text="commCellName of the CommServe this CommCell was first collected "
         "from. Clear it only when this CommServe was rebuilt.",
+    )
+    # The CommServe client's time zone as the CommServe names it, for example
+    # "(UTC-05:00) Eastern Time (US & Canada)". Data aging runs in this local time.
+    commserve_time_zone = models.CharField(
+        max_length=150, blank=True, editable=False, verbose_name="CommServe time zone"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -468,3 +480,60 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.job_id}"
+
+
+class JobOnCopy(models.Model):
+    """One job as the CommServe lists it on one storage policy copy.
+
+    The CommServe's own retain-until date and the reason it gives for keeping the job
+    (``GET /V4/Plan/BackupDestination/{copyId}/Jobs``). A job written to several
+    copies has one row per copy.
+    """
+
+    class RetainedBy(models.IntegerChoices):
+        NOT_AVAILABLE = 0, "No data available"
+        BASIC = 1, "Basic retention"
+        EXTENDED = 2, "Extended retention"
+        USER = 4, "User (manual retention)"
+
+    commcell = models.ForeignKey(
+        CommCell, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    copy = models.ForeignKey(
+        StoragePolicyCopy,
+        on_delete=models.CASCADE,
+        related_name="jobs_on_copy",
+        db_index=False,
+    )
+    job_id = models.BigIntegerField()
+    # None when the CommServe gave no date; retain_infinite marks "never ages".
+    retain_until = models.DateTimeField(null=True, blank=True)
+    retain_infinite = models.BooleanField(default=False)
+    retained_by = models.SmallIntegerField(
+        choices=RetainedBy.choices, default=RetainedBy.NOT_AVAILABLE
+    )
+    retained_by_text = models.CharField(max_length=100, blank=True)
+    retention_reason = models.CharField(max_length=300, blank=True)
+    is_aged = models.BooleanField(default=False)
+    is_soft_aged = models.BooleanField(default=False)
+    # None while the job waits to be copied to this (secondary) copy.
+    copied_time = models.DateTimeField(null=True, blank=True)
+    # Comma-separated ids of the jobs that need this one (a full kept for them).
+    required_by_jobs = models.TextField(blank=True)
+    collected_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["copy_id", "job_id"]
+        verbose_name = "job on copy"
+        verbose_name_plural = "jobs on copies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["copy", "job_id"], name="jobcopy_unique_copy_job"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["commcell", "job_id"], name="jobcopy_commcell_job"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} on copy {self.copy_id}"

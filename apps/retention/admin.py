@@ -1,11 +1,30 @@
-"""Read-only admin list of retention rules, which only collections write."""
+"""Admin pages: retention rules (read-only, only collections write them) and the
+retention settings of each CommCell (editable by admins, audited)."""
 
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 
-from .models import RetentionRule
+from apps.core import audit
+from apps.core.roles import is_admin
+
+from .models import RetentionRule, RetentionSettings
+
+SETTINGS_FIELDS = [
+    "aging_time",
+    "time_zone",
+    "days_only_retention",
+    "errors_full_starts_cycle",
+    "synthetic_full_starts_cycle",
+    "inactive_copies_hold_jobs",
+    "apply_extended_grace_days",
+    "cycles_when_unknown",
+    "week_starts_monday",
+    "open_cycle_factor",
+    "disagreement_tolerance_days",
+]
 
 
 @admin.register(RetentionRule)
@@ -33,3 +52,56 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(RetentionSettings)
+class RetentionSettingsAdmin(admin.ModelAdmin):
+    """One row per CommCell; without a row the defaults apply. Changes are audited."""
+
+    list_display = ["commcell", "aging_time", "time_zone", "days_only_retention"]
+    list_select_related = ["commcell"]
+    fields = ["commcell", *SETTINGS_FIELDS]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
+        return ["commcell"] if obj is not None else []
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_admin(request.user)
+
+    def save_model(
+        self, request: HttpRequest, obj: RetentionSettings, form: Any, change: bool
+    ) -> None:
+        before = {}
+        if change:
+            stored = RetentionSettings.objects.get(pk=obj.pk)
+            before = {name: str(getattr(stored, name)) for name in SETTINGS_FIELDS}
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit.record(
+                actor=request.user,
+                action="retention.settings.update"
+                if change
+                else "retention.settings.add",
+                obj=obj,
+                before=before,
+                after={name: str(getattr(obj, name)) for name in SETTINGS_FIELDS},
+                request_id=getattr(request, "request_id", ""),
+            )
+
+    def delete_model(self, request: HttpRequest, obj: RetentionSettings) -> None:
+        before = {name: str(getattr(obj, name)) for name in SETTINGS_FIELDS}
+        with transaction.atomic():
+            audit.record(
+                actor=request.user,
+                action="retention.settings.delete",
+                obj=obj,
+                before=before,
+                request_id=getattr(request, "request_id", ""),
+            )
+            super().delete_model(request, obj)

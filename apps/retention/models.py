@@ -1,10 +1,15 @@
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.commcell.models import CommCell, Plan, StoragePolicy, StoragePolicyCopy
 
 from .severity import SEVERITY_RANK, Severity
 
-__all__ = ["SEVERITY_RANK", "RetentionRule", "Severity"]
+__all__ = ["SEVERITY_RANK", "RetentionRule", "RetentionSettings", "Severity"]
 
 
 class RetentionRule(models.Model):
@@ -266,3 +271,90 @@ class ToolResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool} result for {self.subject_name or self.subject_id}"
+
+
+class RetentionSettings(models.Model):
+    """Choices the public Commvault sources leave open, per CommCell.
+
+    Each default is the documented or most common behaviour. Pages that show a result
+    these settings change name the settings in use.
+    """
+
+    commcell = models.OneToOneField(
+        CommCell, on_delete=models.CASCADE, related_name="retention_settings"
+    )
+    aging_time = models.TimeField(
+        default=time(12, 0),
+        help_text="Local CommServe time of the daily data aging job (default 12:00).",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="IANA time zone of the CommServe, for example Europe/Berlin. Blank: "
+        "the offset in the time zone the CommServe reports, else UTC.",
+    )
+    days_only_retention = models.BooleanField(
+        default=False,
+        help_text="The EnableDaysOnlyRetention additional setting is on: jobs age "
+        "after the retention days and cycles are ignored. No API reports it.",
+    )
+    errors_full_starts_cycle = models.BooleanField(
+        default=True,
+        help_text="A full that completed with errors starts a new cycle (true for "
+        "most agents; some database agents do not count it).",
+    )
+    synthetic_full_starts_cycle = models.BooleanField(
+        default=True, help_text="A synthetic full starts a new cycle."
+    )
+    inactive_copies_hold_jobs = models.BooleanField(
+        default=True,
+        help_text="Jobs wait for inactive secondary copies too, as they do by default.",
+    )
+    apply_extended_grace_days = models.BooleanField(
+        default=False,
+        help_text="Extended retention keeps fulls for the end days plus the grace "
+        "days. Commvault does not document grace days, so off by default.",
+    )
+    cycles_when_unknown = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Cycles assumed where the CommServe reports days only (0 to 100).",
+    )
+    week_starts_monday = models.BooleanField(
+        default=True,
+        help_text="Weekly extended retention counts weeks from Monday, else Sunday.",
+    )
+    open_cycle_factor = models.FloatField(
+        default=2.0,
+        validators=[MinValueValidator(1.0), MaxValueValidator(100.0)],
+        help_text="A cycle still open after this many full intervals is flagged "
+        "(1 to 100).",
+    )
+    disagreement_tolerance_days = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(365.0)],
+        help_text="Days by which the CommServe's retain-until date may differ from "
+        "the computed one before the job is flagged (0 to 365).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "retention settings"
+        verbose_name_plural = "retention settings"
+
+    def __str__(self) -> str:
+        return f"retention settings of {self.commcell}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.time_zone:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValidationError(
+                    {
+                        "time_zone": f"{self.time_zone!r} is not an IANA time zone; "
+                        "enter a name such as Europe/Berlin or America/New_York, or "
+                        "leave it blank."
+                    }
+                ) from None
