@@ -67,7 +67,8 @@ def aging_clock(
             zone = ZoneInfo(settings.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             logger.warning(
-                "commcell %s: time zone %r is unknown; using UTC",
+                "commcell %s: time zone %r is invalid, so aging is dated in UTC; "
+                "set an IANA name such as Europe/Berlin in the retention settings",
                 commcell.pk,
                 settings.time_zone,
             )
@@ -119,6 +120,7 @@ def describe(settings: RetentionSettings) -> list[str]:
         lines.append(f"The CommServe's time zone is set to {settings.time_zone}.")
     if settings.days_only_retention:
         lines.append("Days-only retention is on: cycles are ignored.")
+
     if not settings.errors_full_starts_cycle:
         lines.append("Fulls that completed with errors do not start a cycle.")
     if not settings.synthetic_full_starts_cycle:
@@ -127,6 +129,7 @@ def describe(settings: RetentionSettings) -> list[str]:
         lines.append("Inactive secondary copies do not hold jobs.")
     if settings.apply_extended_grace_days:
         lines.append("Extended retention adds the grace days.")
+
     if settings.cycles_when_unknown != default.cycles_when_unknown:
         lines.append(
             f"{settings.cycles_when_unknown} cycles are assumed where the CommServe "
@@ -134,6 +137,7 @@ def describe(settings: RetentionSettings) -> list[str]:
         )
     if not settings.week_starts_monday:
         lines.append("Weeks start on Sunday for extended retention.")
+
     if settings.open_cycle_factor != default.open_cycle_factor:
         lines.append(
             f"Open cycles are flagged after {settings.open_cycle_factor:g} full "

@@ -1,0 +1,194 @@
+"""Retention settings: the aging clock, the engine settings and the admin page."""
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from apps.core.models import AuditLog
+from apps.retention.assumptions import (
+    aging_clock,
+    describe,
+    engine_settings,
+    parse_offset,
+    settings_for,
+)
+from apps.retention.models import RetentionSettings
+from tests.factories import CommCellFactory
+
+URL = "/admin/retention/retentionsettings/"
+WINTER = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+SUMMER = datetime(2026, 7, 15, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("name", "minutes"),
+    [
+        ("(UTC-05:00) Eastern Time (US & Canada)", -300),
+        ("(GMT+01:00) Amsterdam, Berlin", 60),
+        ("UTC+05:30", 330),
+        ("(UTC+12:45) Chatham Islands", 765),
+        ("Pacific Standard Time", None),
+        ("UTC", None),
+        ("", None),
+        ("(UTC+25:00) Nowhere", None),
+    ],
+)
+def test_parse_offset(name, minutes):
+    assert parse_offset(name) == minutes
+
+
+@pytest.mark.django_db
+def test_defaults_without_a_row():
+    commcell = CommCellFactory()
+
+    settings = settings_for(commcell)
+
+    assert settings.pk is None
+    assert settings.aging_time == time(12, 0)
+    assert describe(settings) == []
+    assert aging_clock(settings, commcell, WINTER).utc_offset_minutes == 0
+
+
+@pytest.mark.django_db
+def test_reported_time_zone_gives_the_offset():
+    commcell = CommCellFactory(commserve_time_zone="(UTC-05:00) Eastern Time")
+
+    clock = aging_clock(settings_for(commcell), commcell, SUMMER)
+
+    assert clock.utc_offset_minutes == -300
+    assert "Eastern Time" in clock.source
+
+
+@pytest.mark.django_db
+def test_set_time_zone_follows_daylight_saving_and_wins():
+    commcell = CommCellFactory(commserve_time_zone="(UTC-05:00) Eastern Time")
+    settings = RetentionSettings.objects.create(
+        commcell=commcell, time_zone="Europe/Berlin", aging_time=time(2, 30)
+    )
+
+    winter = aging_clock(settings, commcell, WINTER)
+    summer = aging_clock(settings, commcell, SUMMER)
+
+    assert (winter.utc_offset_minutes, summer.utc_offset_minutes) == (60, 120)
+    assert summer.aging_time == time(2, 30)
+    assert "Europe/Berlin" in summer.source
+
+
+@pytest.mark.django_db
+def test_engine_settings_carry_every_choice():
+    commcell = CommCellFactory()
+    settings = RetentionSettings.objects.create(
+        commcell=commcell,
+        time_zone="Asia/Kolkata",
+        days_only_retention=True,
+        aging_time=time(23, 15),
+        errors_full_starts_cycle=False,
+        synthetic_full_starts_cycle=False,
+        inactive_copies_hold_jobs=False,
+        apply_extended_grace_days=True,
+        cycles_when_unknown=3,
+        week_starts_monday=False,
+        open_cycle_factor=3.5,
+        disagreement_tolerance_days=2.0,
+    )
+
+    result = engine_settings(settings, commcell, WINTER)
+
+    assert (result.aging_hour, result.aging_minute) == (23, 15)
+    assert result.aging_utc_offset_minutes == 330
+    assert result.errors_full_starts_cycle is False
+    assert result.synthetic_full_starts_cycle is False
+    assert result.inactive_copies_hold_jobs is False
+    assert result.apply_extended_grace_days is True
+    assert result.cycles_when_unknown == 3
+    assert result.week_starts_monday is False
+    assert result.open_cycle_factor == 3.5
+    assert result.disagreement_tolerance_days == 2.0
+    assert len(describe(settings)) == 11
+
+
+@pytest.mark.django_db
+def test_admin_adds_settings_and_audits(admin_role_client):
+    commcell = CommCellFactory()
+
+    response = admin_role_client.post(
+        f"{URL}add/",
+        {
+            "commcell": commcell.pk,
+            "aging_time": "03:00",
+            "time_zone": "America/New_York",
+            "days_only_retention": "on",
+            "errors_full_starts_cycle": "on",
+            "synthetic_full_starts_cycle": "on",
+            "inactive_copies_hold_jobs": "on",
+            "cycles_when_unknown": "1",
+            "week_starts_monday": "on",
+            "open_cycle_factor": "2",
+            "disagreement_tolerance_days": "1",
+        },
+    )
+
+    assert response.status_code == 302
+    stored = RetentionSettings.objects.get(commcell=commcell)
+    assert stored.days_only_retention is True
+    entry = AuditLog.objects.get(action="retention.settings.add")
+    assert entry.after["time_zone"] == "America/New_York"
+
+
+@pytest.mark.django_db
+def test_admin_rejects_unknown_time_zone(admin_role_client):
+    commcell = CommCellFactory()
+
+    response = admin_role_client.post(
+        f"{URL}add/",
+        {
+            "commcell": commcell.pk,
+            "aging_time": "12:00",
+            "time_zone": "Mars/Olympus",
+            "cycles_when_unknown": "1",
+            "open_cycle_factor": "2",
+            "disagreement_tolerance_days": "1",
+        },
+    )
+
+    assert response.status_code == 200
+    assert (
+        "&#x27;Mars/Olympus&#x27; is not an IANA time zone" in response.content.decode()
+    )
+    assert not RetentionSettings.objects.exists()
+    assert not AuditLog.objects.filter(action__startswith="retention.settings").exists()
+
+
+@pytest.mark.django_db
+def test_admin_change_records_before_and_after(admin_role_client):
+    settings = RetentionSettings.objects.create(commcell=CommCellFactory())
+
+    response = admin_role_client.post(
+        f"{URL}{settings.pk}/change/",
+        {
+            "aging_time": "12:00",
+            "time_zone": "",
+            "errors_full_starts_cycle": "on",
+            "synthetic_full_starts_cycle": "on",
+            "inactive_copies_hold_jobs": "on",
+            "cycles_when_unknown": "2",
+            "week_starts_monday": "on",
+            "open_cycle_factor": "2",
+            "disagreement_tolerance_days": "1",
+        },
+    )
+
+    assert response.status_code == 302
+    entry = AuditLog.objects.get(action="retention.settings.update")
+    assert (
+        entry.before["cycles_when_unknown"],
+        entry.after["cycles_when_unknown"],
+    ) == (
+        "1",
+        "2",
+    )
+
+
+@pytest.mark.django_db
+def test_viewer_cannot_open_settings(viewer_client):
+    assert viewer_client.get(URL).status_code == 302
