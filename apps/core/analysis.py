@@ -37,6 +37,8 @@ from .severity import SEVERITY_RANK, Severity
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# The run's count entry for findings resolved because their analyzer was removed.
+RETIRED_ANALYZERS = "retired analyzers"
 MAX_CODE_LENGTH = 100
 MAX_SUBJECT_NAME_LENGTH = 300
 
@@ -183,8 +185,6 @@ def run_analysis(
     longer queued.
     """
     run = _start(commcell, trigger, now, run, sync_run, requested_by)
-    # NOTE: open findings of an analyzer that is no longer registered stay open,
-    # because only their own analyzer resolves them.
     selected = registered_analyzers() if analyzers is None else dict(analyzers)
     started = time.monotonic()
 
@@ -202,6 +202,11 @@ def run_analysis(
         _finish(run, AnalysisRun.Status.FAILED, counts, _stopped(errors, exc), started)
         raise
 
+    if analyzers is None:
+        retired = _resolve_retired(commcell, run, set(selected))
+        if retired:
+            counts[RETIRED_ANALYZERS] = AnalyzerResult(resolved=retired).counts()
+
     failed = sum(1 for item in counts.values() if item["errors"])
     if selected and failed == len(selected):
         status = AnalysisRun.Status.FAILED
@@ -210,6 +215,24 @@ def run_analysis(
     else:
         status = AnalysisRun.Status.SUCCEEDED
     return _finish(run, status, counts, errors, started)
+
+
+def _resolve_retired(commcell: CommCell, run: AnalysisRun, names: set[str]) -> int:
+    """Resolve the open findings of analyzers that are no longer registered."""
+    retired = Finding.objects.filter(
+        commcell=commcell, resolved_at__isnull=True
+    ).exclude(analyzer__in=names)
+    count = retired.update(resolved_at=run.analyzed_at, last_run=run)
+    if count:
+        logger.info(
+            "CommCell %s (id %s): analysis run %s resolved %d findings of analyzers "
+            "that are no longer registered",
+            commcell.name,
+            commcell.pk,
+            run.pk,
+            count,
+        )
+    return count
 
 
 def _start(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from apps.core import analysis
+from apps.core import analysis, findings
 from apps.core.findings import FindingData
 from apps.core.models import AnalysisRun, Finding
 from tests.factories import AnalysisRunFactory, CommCellFactory
@@ -394,3 +394,30 @@ def test_no_analyzers_succeeds_empty():
 
     assert run.status == AnalysisRun.Status.SUCCEEDED
     assert run.counts == {}
+
+
+def test_retired_analyzer_findings_resolved(monkeypatch):
+    commcell = CommCellFactory()
+    reporter = Reporter(pool_finding())
+    analyze(commcell, DAY_1, storage=reporter, retired=Reporter(pool_finding(8)))
+    monkeypatch.setattr(findings, "_ANALYZERS", {"storage": reporter})
+
+    run = analysis.run_analysis(commcell, now=DAY_2)
+
+    assert list(open_findings(commcell).values_list("analyzer", flat=True)) == [
+        "storage"
+    ]
+    retired = Finding.objects.get(commcell=commcell, analyzer="retired")
+    assert retired.resolved_at == DAY_2
+    assert run.counts[analysis.RETIRED_ANALYZERS]["resolved"] == 1
+    assert run.status == AnalysisRun.Status.SUCCEEDED
+
+
+def test_selected_analyzers_leave_others_open():
+    commcell = CommCellFactory()
+    analyze(commcell, DAY_1, storage=Reporter(pool_finding()))
+
+    run = analyze(commcell, DAY_2, other=Reporter())
+
+    assert open_findings(commcell).count() == 1
+    assert analysis.RETIRED_ANALYZERS not in run.counts
