@@ -3,6 +3,7 @@
 import os
 
 import pytest
+import redis
 from django.test import Client
 
 from tests.factories import UserFactory
@@ -14,6 +15,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytest_plugins = ["tests.simulator"]
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_test_queue():
+    """Delete the broker keys of this run's default queue when the session ends."""
+    yield
+
+    from django.conf import settings
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        keys = list(broker.scan_iter(match=f"*{queue}*"))
+        if keys:
+            broker.delete(*keys)
+    finally:
+        broker.close()
 
 
 @pytest.fixture
