@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -178,7 +180,17 @@ class PruningThresholds(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
 
+    def full_clean(self, exclude: Any = None, *args: Any, **kwargs: Any) -> None:
+        # A form excludes the fields that failed their own checks. clean() skips the
+        # comparison then, which would otherwise quote the stored value of that field.
+        self._failed_fields = set(exclude or ())
+        super().full_clean(exclude, *args, **kwargs)
+
     def clean(self) -> None:
+        compared = {"pending_deletes_warning", "pending_deletes_critical"}
+        if compared & getattr(self, "_failed_fields", set()):
+            return
+
         warning = self.pending_deletes_warning
         critical = self.pending_deletes_critical
         if warning is not None and critical is not None and critical <= warning:

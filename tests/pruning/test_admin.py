@@ -68,3 +68,26 @@ def test_viewer_cannot_open_thresholds_admin(viewer_client):
 
     assert response.status_code in (302, 403)
     assert PruningThresholds.current().no_activity_days == 7
+
+
+def test_admin_invalid_warning_skips_cross_check(admin_role_client):
+    PruningThresholds().save()
+
+    response = admin_role_client.post(
+        CHANGE_URL,
+        form(pending_deletes_warning="many", pending_deletes_critical="5000"),
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter a whole number" in body
+    assert "must be above the warning value" not in body
+    assert PruningThresholds.current().pending_deletes_critical == 100_000
+
+
+def test_admin_rejects_zero_warning(admin_role_client):
+    response = admin_role_client.post(ADD_URL, form(pending_deletes_warning="0"))
+
+    assert response.status_code == 200
+    assert "greater than or equal to 1" in response.content.decode()
+    assert not PruningThresholds.objects.exists()
