@@ -10,6 +10,7 @@ from apps.commcell.models import (
     Client,
     CommCell,
     Job,
+    JobOnCopy,
     Plan,
     StoragePolicy,
     StoragePolicyCopy,
@@ -299,3 +300,20 @@ class LogSourceFileFactory(factory.django.DjangoModelFactory):
 
     source = factory.SubFactory(LogSourceFactory)
     name = factory.Sequence(lambda n: f"CVMA_{n}.log")
+
+
+class JobOnCopyFactory(factory.django.DjangoModelFactory):
+    """The CommServe's row for a job on a copy: basic retention, already copied."""
+
+    class Meta:
+        model = JobOnCopy
+
+    copy = factory.SubFactory(StoragePolicyCopyFactory)
+    commcell = factory.SelfAttribute("copy.commcell")
+    job_id = factory.Sequence(lambda n: 900_000 + n)
+    retained_by = JobOnCopy.RetainedBy.BASIC
+    retained_by_text = "Basic Retention"
+    copied_time = factory.LazyFunction(lambda: datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    collected_at = factory.LazyFunction(
+        lambda: datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+    )

@@ -214,6 +214,73 @@ class VerdictSerializer(serializers.Serializer):
     rule_retain_until = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()
     sentence = serializers.CharField()
+    disagrees = serializers.BooleanField(
+        help_text="True when the CommServe's retain-until differs by more than the "
+        "disagreement tolerance of the retention settings."
+    )
+
+
+class JobOnCopyReportSerializer(serializers.Serializer):
+    retain_until = serializers.DateTimeField(allow_null=True)
+    retain_infinite = serializers.BooleanField()
+    retained_by = serializers.IntegerField(
+        help_text="0 no data available, 1 basic, 2 extended, 4 user (manual)."
+    )
+    retained_by_text = serializers.CharField()
+    retention_reason = serializers.CharField()
+    is_aged = serializers.BooleanField()
+    copied_time = serializers.DateTimeField(
+        allow_null=True, help_text="Null while the job waits to be copied to the copy."
+    )
+    collected_at = serializers.DateTimeField()
+
+
+class JobCopyRetentionSerializer(serializers.Serializer):
+    copy = NamedObjectSerializer()
+    copy_precedence = serializers.IntegerField(
+        source="copy.copy_precedence", allow_null=True
+    )
+    primary = serializers.BooleanField(source="is_primary")
+    retention_days = serializers.IntegerField(
+        source="rule.retention_days", allow_null=True, default=None
+    )
+    retention_cycles = serializers.IntegerField(
+        source="rule.retention_cycles", allow_null=True, default=None
+    )
+    verdict = VerdictSerializer(allow_null=True)
+    reason_label = serializers.CharField()
+    missing_reason = serializers.CharField()
+    chain_job_count = serializers.IntegerField()
+    reported = JobOnCopyReportSerializer(
+        source="on_copy",
+        allow_null=True,
+        help_text="The CommServe's row for the job on this copy; null when the "
+        "copy's job list was never read or does not list the job.",
+    )
+    jobs_read_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the copy's job list was last read; null for never.",
+    )
+    disagrees = serializers.SerializerMethodField()
+    difference_days = serializers.FloatField(
+        source="disagreement.difference_days",
+        allow_null=True,
+        default=None,
+        help_text="The CommServe's date minus the computed one, in days.",
+    )
+    disagreement_summary = serializers.CharField(
+        source="disagreement.summary", default=""
+    )
+    disagreement_causes = serializers.ListField(
+        source="disagreement.causes", child=serializers.CharField(), default=list
+    )
+    notes = serializers.SerializerMethodField()
+
+    def get_disagrees(self, entry: Any) -> bool:
+        return entry.disagreement is not None
+
+    def get_notes(self, entry: Any) -> list[str]:
+        return _note_lines(entry.result)
 
 
 class JobRetentionSerializer(serializers.Serializer):
@@ -226,21 +293,39 @@ class JobRetentionSerializer(serializers.Serializer):
     chain_job_count = serializers.IntegerField()
     cycle_count = serializers.IntegerField(source="result.cycle_count", allow_null=True)
     notes = serializers.SerializerMethodField()
-    reported_retain_until = serializers.SerializerMethodField(
-        help_text="The CommServe's own retain-until; not collected yet, so null."
+    reported_retain_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The CommServe's own retain-until on the primary copy; null when "
+        "it was not read or the CommServe gave no date.",
     )
+    copies = JobCopyRetentionSerializer(
+        many=True, help_text="One entry per active copy, the primary copy first."
+    )
+    settings_in_use = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Retention settings of the CommCell that differ from the defaults.",
+    )
+    aging_clock = serializers.SerializerMethodField()
 
     def get_notes(self, retention: Any) -> list[str]:
-        if retention.result is None:
-            return []
-        return [
-            f"{note.subject} ({note.value}): {note.message}"
-            for note in retention.result.notes
-        ]
+        return _note_lines(retention.result)
 
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_reported_retain_until(self, retention: Any) -> None:
-        return None
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_aging_clock(self, retention: Any) -> dict | None:
+        clock = retention.clock
+        if clock is None:
+            return None
+        return {
+            "aging_time": clock.aging_time.strftime("%H:%M"),
+            "utc_offset_minutes": clock.utc_offset_minutes,
+            "source": clock.source,
+        }
+
+
+def _note_lines(result: Any) -> list[str]:
+    if result is None:
+        return []
+    return [f"{note.subject} ({note.value}): {note.message}" for note in result.notes]
 
 
 class PlanCopySerializer(serializers.Serializer):
@@ -354,13 +439,13 @@ class BackupSuccessView(GenericAPIView):
 
 
 class JobRetentionView(GenericAPIView):
-    """Retain-until and reason of one job, from the engine run on its chain."""
+    """Retain-until and reason of one job on each copy, beside the CommServe's own."""
 
     serializer_class = JobRetentionSerializer
-    queryset = Job.objects.all()
+    queryset = Job.objects.select_related("commcell")
     filter_backends: list = []
 
-    @extend_schema(summary="Read the retention of one job")
+    @extend_schema(summary="Read the retention of one job on each copy")
     def get(self, request: Request, pk: int) -> Response:
         job = self.get_object()
         return Response(self.get_serializer(job_retention(job, timezone.now())).data)

@@ -1,30 +1,47 @@
-"""Date one job's aging: run the engine on the jobs of that job's chain only.
+"""Date one job's aging on every copy of its storage policy.
 
-A chain is the jobs of one client and subclient on one storage policy. The rule is
-the retention of the policy's primary copy (copy precedence 1), as in the SQL
-cadence analysis. The work is bounded by the chain's job count.
+A chain is the jobs of one client and subclient. On the primary copy (copy precedence
+1) the chain is every job of the storage policy with that client and subclient, as in
+the SQL cadence analysis. On a secondary copy it is the part of that chain that the
+CommServe lists on the copy (``JobOnCopy``). Each copy's verdict stands beside the
+CommServe's own retain-until for the job on that copy.
+
+The work is bounded by the chain: a fixed number of queries whatever the number of
+copies or jobs, and no query per job.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from apps.commcell.models import Job
+from django.db.models import Max
+
+from apps.commcell.models import Job, JobOnCopy, StoragePolicyCopy
 
 from .analysis import copy_retention
+from .assumptions import AgingClock, aging_clock, describe, settings_for
+from .assumptions import engine_settings as build_engine_settings
 from .engine import (
     ChainResult,
+    CopyRetention,
+    EngineSettings,
     JobRecord,
     JobVerdict,
+    PendingAuxCopy,
     Reason,
+    ReportedRetention,
     evaluate_chain,
 )
-from .models import RetentionRule
+from .engine.clock import days_between
+from .models import RetentionRule, RetentionSettings
+from .tools.loading import extended_rules
 
 logger = logging.getLogger(__name__)
 
 # Cycles shown on each side of the job's own cycle.
 CYCLES_AROUND = 2
+
+PRIMARY_PRECEDENCE = 1
 
 REASON_LABELS = {
     Reason.BASIC_DAYS: "basic retention days",
@@ -50,11 +67,61 @@ class CycleJobs:
 
 
 @dataclass(frozen=True)
-class JobRetention:
-    """The verdict of one job, its chain result and the cycles around it.
+class Disagreement:
+    """How the CommServe's retain-until differs from the computed one on one copy.
 
-    ``rule`` is None when the job has no storage policy or the policy's primary copy
-    has no retention rule. Then ``verdict`` and ``result`` are None too.
+    ``difference_days`` is the CommServe's date minus the computed date, so a positive
+    value means the CommServe keeps the job longer. It is None when only one side has
+    a date.
+    """
+
+    difference_days: float | None
+    summary: str
+    causes: list[str]
+
+
+@dataclass(frozen=True)
+class CopyVerdict:
+    """The job's verdict on one active copy, beside the CommServe's own date.
+
+    ``verdict`` is None when the copy has no rule, its job list was never read, the
+    CommServe does not list the job on it, or the engine could not use the rule. Then
+    ``missing_reason`` says which, unless the result's notes do. ``jobs_read_at`` is
+    the newest ``collected_at`` of the copy's job rows, None when none were read.
+    """
+
+    copy: StoragePolicyCopy
+    rule: RetentionRule | None
+    verdict: JobVerdict | None
+    result: ChainResult | None
+    chain_job_count: int
+    on_copy: JobOnCopy | None
+    jobs_read_at: datetime | None
+    missing_reason: str = ""
+    disagreement: Disagreement | None = None
+
+    @property
+    def is_primary(self) -> bool:
+        return self.copy.copy_precedence == PRIMARY_PRECEDENCE
+
+    @property
+    def reason_label(self) -> str:
+        return REASON_LABELS[self.verdict.reason] if self.verdict else ""
+
+    @property
+    def reported(self) -> bool:
+        """True when the CommServe's row for the job on this copy was read."""
+        return self.on_copy is not None
+
+
+@dataclass(frozen=True)
+class JobRetention:
+    """The job's verdict on each copy, and its primary chain's cycles around it.
+
+    ``rule``, ``verdict`` and ``result`` belong to the primary copy and are None when
+    the job has no storage policy or its primary copy has no retention rule, which
+    ``missing_rule_reason`` then explains. ``copies`` has one entry per active copy,
+    primary first.
     """
 
     job: Job
@@ -64,10 +131,27 @@ class JobRetention:
     cycles: list[CycleJobs]
     chain_job_count: int
     missing_rule_reason: str = ""
+    copies: list[CopyVerdict] = field(default_factory=list)
+    settings: RetentionSettings | None = None
+    engine_settings: EngineSettings | None = None
+    clock: AgingClock | None = None
+    settings_in_use: list[str] = field(default_factory=list)
 
     @property
     def reason_label(self) -> str:
         return REASON_LABELS[self.verdict.reason] if self.verdict else ""
+
+    @property
+    def primary(self) -> CopyVerdict | None:
+        return next((copy for copy in self.copies if copy.is_primary), None)
+
+    @property
+    def reported_retain_until(self) -> datetime | None:
+        """The CommServe's retain-until for the job on the primary copy, if read."""
+        primary = self.primary
+        if primary is None or primary.on_copy is None:
+            return None
+        return primary.on_copy.retain_until
 
 
 def chain_jobs(job: Job) -> list[Job]:
@@ -82,24 +166,88 @@ def chain_jobs(job: Job) -> list[Job]:
     )
 
 
-def primary_rule(job: Job) -> RetentionRule | None:
-    """Return the retention rule of the primary copy of the job's storage policy."""
+def policy_copies(job: Job) -> list[StoragePolicyCopy]:
+    """Return the copies of the job's storage policy with their rules, primary first.
+
+    Inactive copies are included because they may still hold the primary copy's jobs.
+    """
     if job.storage_policy_id is None:
-        return None
-    return (
-        RetentionRule.objects.filter(
-            storage_policy_id=job.storage_policy_id,
-            copy__copy_precedence=1,
-            copy__removed_at__isnull=True,
+        return []
+    return list(
+        StoragePolicyCopy.objects.filter(
+            storage_policy_id=job.storage_policy_id, removed_at__isnull=True
         )
-        .select_related("copy", "plan", "storage_policy")
-        .order_by("copy_id")
-        .first()
+        .select_related("retention_rule", "storage_policy")
+        .order_by("copy_precedence", "pk")
     )
 
 
-def job_record(job: Job) -> JobRecord:
-    """Convert a job row to the engine's input, with the media size as its size."""
+def rows_on_copies(
+    copies: list[StoragePolicyCopy], jobs: list[Job]
+) -> dict[int, dict[int, JobOnCopy]]:
+    """Return the CommServe's rows for the chain's jobs, by copy id and job id."""
+    by_copy: dict[int, dict[int, JobOnCopy]] = {copy.pk: {} for copy in copies}
+    if not copies or not jobs:
+        return by_copy
+
+    rows = JobOnCopy.objects.filter(
+        copy_id__in=list(by_copy), job_id__in=[job.job_id for job in jobs]
+    )
+    for row in rows:
+        by_copy[row.copy_id][row.job_id] = row
+    return by_copy
+
+
+def copies_read_at(
+    copies: list[StoragePolicyCopy], rows: dict[int, dict[int, JobOnCopy]]
+) -> dict[int, datetime | None]:
+    """Return when each copy's job list was last read, None for never.
+
+    A copy with rows for the chain takes the newest of them. The others take the
+    newest row of the whole copy, in one query for all of them.
+    """
+    read_at: dict[int, datetime | None] = {}
+    unknown = []
+    for copy in copies:
+        chain_rows = rows.get(copy.pk, {})
+        if chain_rows:
+            read_at[copy.pk] = max(row.collected_at for row in chain_rows.values())
+        else:
+            unknown.append(copy.pk)
+            read_at[copy.pk] = None
+
+    if unknown:
+        newest = (
+            JobOnCopy.objects.filter(copy_id__in=unknown)
+            .values("copy_id")
+            .annotate(newest=Max("collected_at"))
+        )
+        for item in newest:
+            read_at[item["copy_id"]] = item["newest"]
+    return read_at
+
+
+def job_record(job: Job, on_copy: JobOnCopy | None = None) -> JobRecord:
+    """Convert a job row to the engine's input, with the media size as its size.
+
+    The CommServe's row for the job on the copy, when given, adds manual retention
+    (rows retained by a user), the aged flag and the CommServe's own date.
+    """
+    manual_until = None
+    pinned = False
+    reported = None
+    aged = job.is_aged
+    if on_copy is not None:
+        if on_copy.retained_by == JobOnCopy.RetainedBy.USER:
+            pinned = on_copy.retain_infinite
+            manual_until = None if pinned else on_copy.retain_until
+        reported = ReportedRetention(
+            retain_until=on_copy.retain_until,
+            infinite=on_copy.retain_infinite,
+            reason=on_copy.retained_by_text or on_copy.retention_reason,
+        )
+        aged = aged or on_copy.is_aged
+
     return JobRecord(
         job_id=job.job_id,
         start=job.start_time,
@@ -107,56 +255,245 @@ def job_record(job: Job) -> JobRecord:
         level=job.level,
         outcome=job.outcome,
         chain_key=f"{job.client_id}/{job.subclient_cv_id}",
+        manual_retain_until=manual_until,
+        pinned=pinned,
         size_bytes=max(job.media_bytes or 0, 0),
-        aged=job.is_aged,
+        aged=aged,
+        reported=reported,
     )
+
+
+def rule_retention(rule: RetentionRule, settings: RetentionSettings) -> CopyRetention:
+    """Return the engine's view of a copy's rule under the CommCell's settings."""
+    base = copy_retention(rule)
+    return replace(
+        base,
+        days_only=base.days_only or settings.days_only_retention,
+        extended_rules=base.extended_rules or extended_rules(rule.extended_rules or []),
+    )
+
+
+def pending_aux_copies(
+    primary: StoragePolicyCopy,
+    copies: list[StoragePolicyCopy],
+    rows: dict[int, dict[int, JobOnCopy]],
+) -> list[PendingAuxCopy]:
+    """Return the secondary copies that still have to copy jobs of the chain.
+
+    Inactive copies are returned with ``active=False``, and the engine counts them
+    only when ``EngineSettings.inactive_copies_hold_jobs`` is on.
+    """
+    pending = []
+    for copy in copies:
+        if copy.pk == primary.pk:
+            continue
+        waiting = frozenset(
+            job_id
+            for job_id, row in rows.get(copy.pk, {}).items()
+            if row.copied_time is None
+        )
+        if waiting:
+            pending.append(PendingAuxCopy(copy.name, waiting, active=copy.active))
+    return pending
 
 
 def job_retention(job: Job, now: datetime) -> JobRetention:
-    """Run the engine on the job's chain and return its verdict and nearby cycles."""
-    rule = primary_rule(job)
-    if rule is None:
-        reason = (
-            "The job has no storage policy, so no copy retention applies."
-            if job.storage_policy_id is None
-            else "The primary copy of the job's storage policy has no retention "
-            "rule yet. It appears after the next collection of storage policies."
+    """Evaluate the job on every active copy and return the verdicts side by side."""
+    settings = settings_for(job.commcell_id)
+    if job.storage_policy_id is None:
+        return JobRetention(
+            job,
+            None,
+            None,
+            None,
+            [],
+            0,
+            "The job has no storage policy, so no copy retention applies.",
+            settings=settings,
         )
-        return JobRetention(job, None, None, None, [], 0, reason)
 
+    commcell = job.commcell
+    engine = build_engine_settings(settings, commcell, now)
+    clock = aging_clock(settings, commcell, now)
     jobs = chain_jobs(job)
-    result = evaluate_chain(
-        [job_record(row) for row in jobs],
-        copy_retention(rule),
-        now,
-        chain_key=f"{job.client_name} / {job.subclient_name}",
+    copies = policy_copies(job)
+    rows = rows_on_copies(copies, jobs)
+    read_at = copies_read_at(copies, rows)
+
+    primary_copy = next(
+        (copy for copy in copies if copy.copy_precedence == PRIMARY_PRECEDENCE), None
     )
+    verdicts = []
+    for copy in copies:
+        if not copy.active:
+            continue
+        context = _CopyContext(job, copy, settings, engine, now, read_at[copy.pk])
+        if copy is primary_copy:
+            pending = pending_aux_copies(copy, copies, rows)
+            verdicts.append(_evaluate_primary(context, jobs, rows[copy.pk], pending))
+        else:
+            verdicts.append(_evaluate_secondary(context, jobs, rows[copy.pk]))
+
+    primary = next((entry for entry in verdicts if entry.is_primary), None)
     logger.debug(
-        "job %s (id %s): chain of %d jobs evaluated on copy %s",
+        "job %s (id %s): chain of %d jobs evaluated on %d copies",
         job.job_id,
         job.pk,
         len(jobs),
-        rule.copy_id,
+        len(verdicts),
     )
-
-    verdicts = {verdict.job_id: verdict for verdict in result.verdicts}
-    verdict = verdicts.get(job.job_id)
     return JobRetention(
         job=job,
+        rule=primary.rule if primary else None,
+        verdict=primary.verdict if primary else None,
+        result=primary.result if primary else None,
+        cycles=_primary_cycles(jobs, primary),
+        chain_job_count=len(jobs),
+        missing_rule_reason=_primary_missing_reason(primary),
+        copies=verdicts,
+        settings=settings,
+        engine_settings=engine,
+        clock=clock,
+        settings_in_use=describe(settings),
+    )
+
+
+@dataclass(frozen=True)
+class _CopyContext:
+    job: Job
+    copy: StoragePolicyCopy
+    settings: RetentionSettings
+    engine: EngineSettings
+    now: datetime
+    read_at: datetime | None
+
+    @property
+    def rule(self) -> RetentionRule | None:
+        return getattr(self.copy, "retention_rule", None)
+
+
+def _evaluate_primary(
+    context: _CopyContext,
+    jobs: list[Job],
+    rows: dict[int, JobOnCopy],
+    pending: list[PendingAuxCopy],
+) -> CopyVerdict:
+    on_copy = rows.get(context.job.job_id)
+    if context.rule is None:
+        return _without_verdict(
+            context,
+            on_copy,
+            "The primary copy has no retention rule yet. It appears after the next "
+            "collection of storage policies.",
+        )
+    return _evaluate(context, jobs, rows, pending)
+
+
+def _evaluate_secondary(
+    context: _CopyContext, jobs: list[Job], rows: dict[int, JobOnCopy]
+) -> CopyVerdict:
+    on_copy = rows.get(context.job.job_id)
+    if context.rule is None:
+        return _without_verdict(
+            context,
+            on_copy,
+            "This copy has no retention rule yet. It appears after the next "
+            "collection of storage policies.",
+        )
+    if context.read_at is None:
+        return _without_verdict(
+            context,
+            None,
+            "The job list of this copy was never read from the CommServe, so the "
+            "jobs on it are unknown and no date is computed.",
+        )
+    if on_copy is None:
+        return _without_verdict(
+            context,
+            None,
+            "The CommServe does not list this job on this copy: it was not selected "
+            "for the copy, or it aged from the copy before the list was read.",
+        )
+
+    on_this_copy = [job for job in jobs if job.job_id in rows]
+    return _evaluate(context, on_this_copy, rows, [])
+
+
+def _evaluate(
+    context: _CopyContext,
+    jobs: list[Job],
+    rows: dict[int, JobOnCopy],
+    pending: list[PendingAuxCopy],
+) -> CopyVerdict:
+    rule = context.rule
+    result = evaluate_chain(
+        [job_record(row, rows.get(row.job_id)) for row in jobs],
+        rule_retention(rule, context.settings),
+        context.now,
+        chain_key=f"{context.job.client_name} / {context.job.subclient_name}",
+        settings=context.engine,
+        pending_aux_copies=pending,
+    )
+    verdict = next(
+        (item for item in result.verdicts if item.job_id == context.job.job_id), None
+    )
+    on_copy = rows.get(context.job.job_id)
+    disagreement = None
+    if verdict is not None and verdict.disagrees and on_copy is not None:
+        disagreement = explain_disagreement(
+            verdict, on_copy, context.settings, context.engine
+        )
+    return CopyVerdict(
+        copy=context.copy,
         rule=rule,
         verdict=verdict,
         result=result,
-        cycles=_cycles_around(jobs, verdicts, verdict),
         chain_job_count=len(jobs),
+        on_copy=on_copy,
+        jobs_read_at=context.read_at,
+        disagreement=disagreement,
     )
 
 
-def _cycles_around(
-    jobs: list[Job], verdicts: dict[int, JobVerdict], verdict: JobVerdict | None
-) -> list[CycleJobs]:
-    if verdict is None:
-        return []
+def _without_verdict(
+    context: _CopyContext, on_copy: JobOnCopy | None, reason: str
+) -> CopyVerdict:
+    return CopyVerdict(
+        copy=context.copy,
+        rule=context.rule,
+        verdict=None,
+        result=None,
+        chain_job_count=0,
+        on_copy=on_copy,
+        jobs_read_at=context.read_at,
+        missing_reason=reason,
+    )
 
+
+def _primary_missing_reason(primary: CopyVerdict | None) -> str:
+    if primary is None:
+        return (
+            "The job's storage policy has no active primary copy (copy precedence 1) "
+            "in the collected inventory, so no copy retention applies."
+        )
+    if primary.rule is None:
+        return (
+            "The primary copy of the job's storage policy has no retention rule yet. "
+            "It appears after the next collection of storage policies."
+        )
+    return primary.missing_reason
+
+
+def _primary_cycles(jobs: list[Job], primary: CopyVerdict | None) -> list[CycleJobs]:
+    if primary is None or primary.result is None or primary.verdict is None:
+        return []
+    verdicts = {verdict.job_id: verdict for verdict in primary.result.verdicts}
+    return _cycles_around(jobs, verdicts, primary.verdict)
+
+
+def _cycles_around(
+    jobs: list[Job], verdicts: dict[int, JobVerdict], verdict: JobVerdict
+) -> list[CycleJobs]:
     low = verdict.cycle_index - CYCLES_AROUND
     high = verdict.cycle_index + CYCLES_AROUND
     by_cycle: dict[int, list[tuple[Job, JobVerdict]]] = {}
@@ -169,3 +506,137 @@ def _cycles_around(
         CycleJobs(index, rows, index == verdict.cycle_index)
         for index, rows in sorted(by_cycle.items())
     ]
+
+
+def explain_disagreement(
+    verdict: JobVerdict,
+    on_copy: JobOnCopy,
+    settings: RetentionSettings,
+    engine: EngineSettings,
+) -> Disagreement:
+    """Describe how the CommServe's date differs from ours and what may cause it."""
+    computed = verdict.retain_until
+    reported = on_copy.retain_until
+    tolerance = f"{engine.disagreement_tolerance_days:g}"
+
+    if on_copy.retain_infinite:
+        summary = "The CommServe keeps the job forever, but the rules here date it."
+        return Disagreement(None, summary, _infinite_causes(on_copy))
+    if computed is None or reported is None:
+        summary = (
+            "The CommServe dates the job, but the rules here give no date "
+            f"({REASON_LABELS[verdict.reason]})."
+        )
+        return Disagreement(None, summary, _undated_causes(verdict, settings))
+
+    difference = days_between(reported, computed)
+    direction = "later" if difference > 0 else "earlier"
+    summary = (
+        f"The CommServe's date is {abs(difference):.1f} days {direction} than the "
+        f"computed one (tolerance {tolerance} days)."
+    )
+    if difference > 0:
+        causes = _later_causes(verdict, on_copy, settings)
+    else:
+        causes = _earlier_causes(verdict, settings)
+    if abs(difference) < 2:
+        causes.append(
+            "A difference of about a day can come from the data aging time or the "
+            "CommServe's time zone, which the retention settings set."
+        )
+    return Disagreement(difference, summary, causes)
+
+
+def _infinite_causes(on_copy: JobOnCopy) -> list[str]:
+    if on_copy.retained_by == JobOnCopy.RetainedBy.EXTENDED:
+        return [
+            "An extended retention rule with infinite retention keeps the job, and "
+            "the collected rule of this copy does not show it."
+        ]
+    return [
+        "A user may have set infinite manual retention after the copy's job list "
+        "was read, or a hold that the collection does not read keeps the job."
+    ]
+
+
+def _undated_causes(verdict: JobVerdict, settings: RetentionSettings) -> list[str]:
+    causes = []
+    if verdict.reason is Reason.BASIC_CYCLES:
+        causes.append(
+            "The CommServe may count cycles differently: it may count a full that is "
+            "not counted here, for example one older than the collected job history "
+            "or one that completed with errors."
+        )
+        if not settings.days_only_retention:
+            causes.append(
+                "Days-only retention (EnableDaysOnlyRetention) may be on at the "
+                "CommServe while it is off in the retention settings here."
+            )
+    elif verdict.reason is Reason.WAITING_AUX_COPY:
+        causes.append(
+            "The CommServe gives the date the rules are met and does not count the "
+            "wait for the auxiliary copy in it."
+        )
+    else:
+        causes.append(
+            "The copy's data aging switch or retention may have changed since the "
+            "last collection."
+        )
+    return causes
+
+
+def _later_causes(
+    verdict: JobVerdict, on_copy: JobOnCopy, settings: RetentionSettings
+) -> list[str]:
+    causes = []
+    if (
+        on_copy.retained_by == JobOnCopy.RetainedBy.USER
+        and verdict.reason is not Reason.MANUAL_RETENTION
+    ):
+        causes.append(
+            "The CommServe says a user retains the job (manual retention), which "
+            "was set or changed after the copy's job list was read."
+        )
+    if (
+        on_copy.retained_by == JobOnCopy.RetainedBy.EXTENDED
+        and verdict.reason is not Reason.EXTENDED_RETENTION
+    ):
+        causes.append(
+            "The CommServe keeps the job for extended retention, which the collected "
+            "rule of this copy does not select it for (grace days or a changed rule)."
+        )
+    if settings.days_only_retention:
+        causes.append(
+            "Days-only retention is on in the retention settings here; if it is off "
+            "at the CommServe, cycles keep the job longer there."
+        )
+    causes.append(
+        "The CommServe may count fewer fulls as the start of a cycle, for example "
+        "fulls that completed with errors on some database agents (setting: fulls "
+        "with errors start a cycle)."
+    )
+    return causes
+
+
+def _earlier_causes(verdict: JobVerdict, settings: RetentionSettings) -> list[str]:
+    causes = []
+    if not settings.days_only_retention and verdict.reason is Reason.BASIC_CYCLES:
+        causes.append(
+            "Days-only retention (EnableDaysOnlyRetention) may be on at the CommServe "
+            "while it is off in the retention settings here."
+        )
+    if verdict.reason is Reason.MANUAL_RETENTION:
+        causes.append(
+            "Manual retention may have been removed or shortened after the copy's "
+            "job list was read."
+        )
+    if verdict.reason is Reason.EXTENDED_RETENTION:
+        causes.append(
+            "The CommServe may not select this full for extended retention, for "
+            "example because it counts weeks or periods from another day."
+        )
+    causes.append(
+        "The CommServe may count a full that is not counted here as the start of a "
+        "cycle, for example one older than the collected job history."
+    )
+    return causes

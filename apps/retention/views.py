@@ -265,19 +265,15 @@ class BackupSuccessView(FilteredPageMixin, View):
 
 
 class JobRetentionView(ViewerRequiredMixin, View):
-    """One job, the cycles of its chain around it, its retain-until and the reason."""
+    """One job's retain-until and reason on each copy, beside the CommServe's own."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         job = get_object_or_404(
             Job.objects.select_related("commcell", "plan", "storage_policy", "client"),
             pk=pk,
         )
-        context = {
-            "job": job,
-            "retention": job_retention(job, timezone.now()),
-            "aging_time": sql.DEFAULT_AGING_TIME,
-            "cycles_when_unknown": sql.CYCLES_WHEN_UNKNOWN,
-        }
+        retention = job_retention(job, timezone.now())
+        context = {"job": job, "retention": retention, "settings": retention.settings}
         return render(request, "retention/job_detail.html", context)
 
 

@@ -1,8 +1,11 @@
 """Template filters that show retention values as a Commvault administrator reads them."""
 
+from datetime import datetime
+
 from django import template
 
 from apps.retention.classification import DAYS_ONLY_CYCLES, INFINITE_DAYS
+from apps.retention.engine.clock import format_local
 
 register = template.Library()
 
@@ -36,3 +39,22 @@ def extended_rule(rule: dict) -> str:
     if rule.get("grace_days"):
         text += f" (grace {rule['grace_days']} days)"
     return text
+
+
+@register.filter
+def commserve_time(moment: datetime | None, offset_minutes: int | None) -> str:
+    """Show an aware datetime in CommServe local time, e.g. "2026-03-02 12:00 UTC+01:00".
+
+    An empty string stands for no date, so templates can fall back with ``default``.
+    """
+    if moment is None:
+        return ""
+    return format_local(moment, offset_minutes or 0)
+
+
+@register.filter
+def utc_offset(minutes: int) -> str:
+    """Show an offset from UTC in minutes as "UTC+01:00" or "UTC-05:30"."""
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
