@@ -14,6 +14,7 @@ import orjson
 
 from commserve_sim import responses
 from commserve_sim.auth import LoginError, TokenStore
+from commserve_sim.copyjobs import CopyJobQueryError, CopyJobs, parse_copy_job_query
 from commserve_sim.evolution import Timeline
 from commserve_sim.faults import API_BASE, FaultSet, Stats
 from commserve_sim.joblist import (
@@ -24,7 +25,7 @@ from commserve_sim.joblist import (
     parse_paging,
 )
 from commserve_sim.jobs import JobRenderer, day_of
-from commserve_sim.model import Clock, Environment
+from commserve_sim.model import Client, Clock, Environment
 from commserve_sim.replay import ReplayStore
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class SimulatorApp:
             history_days = env.generation.history_days if env.generation else 90
             history_start = day_of(clock.now()) - history_days
             self.jobs = ArithmeticJobs(env, self.renderer, history_start)
+        self.copy_jobs = CopyJobs(env, self.renderer, self.jobs, seed)
         self._cache: dict[str, tuple[int, bytes]] = {}
         self._routes = self._build_routes()
 
@@ -202,6 +204,7 @@ class SimulatorApp:
             ("GET", r"/DDBInformation/(\d+)", self._ddb_information),
             ("GET", r"/Job", self._job_list),
             ("GET", r"/Job/(\d+)", self._job),
+            ("GET", r"/V4/Plan/BackupDestination/(\d+)/Jobs", self._copy_job_list),
         ]
         return [
             (method, re.compile(pattern, re.IGNORECASE), handler)
@@ -289,6 +292,16 @@ class SimulatorApp:
         return self._cached("clients", lambda: responses.client_list(self.env))
 
     def _client(self, request: Request, client_id: str) -> Response:
+        if int(client_id) == self.env.commserve_client_id:
+            # The CommServe's own client carries the CommServe's time zone.
+            commserve = Client(
+                client_id=self.env.commserve_client_id,
+                name=self.env.name,
+                plan_id=0,
+                subclient_id=0,
+            )
+            body = responses.client_detail(self.env, commserve, self.env.time_zone)
+            return json_response(200, body)
         client = self.env.client_by_id.get(int(client_id))
         if client is None:
             return error_response(404, f"Client {client_id} is not found.", 404)
@@ -411,6 +424,26 @@ class SimulatorApp:
     def _job(self, request: Request, job_id: str) -> Response:
         job = self.jobs.get(int(job_id), self.clock.now())
         return self._job_page(1 if job else 0, [job] if job else [])
+
+    def _copy_job_list(self, request: Request, copy_id: str) -> Response:
+        found = self.env.copy_by_id.get(int(copy_id))
+        if found is None:
+            return error_response(
+                404, f"Backup destination (copy) {copy_id} is not found.", 404
+            )
+
+        # The list is computed as of the start of the current minute (see copyjobs).
+        now = self.clock.now()
+        now -= now % 60
+        try:
+            query = parse_copy_job_query(request.params(), now)
+            limit, offset = parse_paging(request.headers)
+        except (CopyJobQueryError, QueryError) as error:
+            return error_response(400, str(error), 400)
+
+        policy, copy = found
+        total, rows = self.copy_jobs.page(policy, copy, query, now, offset, limit)
+        return json_response(200, {"totalRecordsWithoutPaging": total, "jobs": rows})
 
     # Summary ------------------------------------------------------------------
 

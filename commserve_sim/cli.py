@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON or YAML scenario file to load instead of --preset",
     )
     parser.add_argument(
+        "--time-zone",
+        help="the CommServe's time zone name that GET /CommServ and the CommServe's "
+        "GET /Client/{id} return, for example '(UTC-05:00) Eastern Time (US & "
+        "Canada)' (default: the preset's or scenario's zone)",
+    )
+    parser.add_argument(
         "--replay", type=Path, help="folder of recorded responses to serve instead"
     )
     parser.add_argument(
@@ -191,6 +197,8 @@ def build_environment(args: argparse.Namespace, clock: Clock) -> Environment:
         env = build_preset(args.preset, args.seed, clock.now())
     if env.evolution is None:
         env.evolution = Evolution(origin=clock.now())
+    if args.time_zone:
+        env.time_zone = args.time_zone
     return env
 
 

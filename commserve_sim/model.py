@@ -33,6 +33,9 @@ EXTENDED_RULE_BITS = {
 STORAGE_TYPE_CODES = {"disk": 1, "cloud": 2, "hyperscale": 3}
 
 # Backup cadences a plan (or a single client) can follow.
+# Job selections of a copy (`Copy.selection`).
+COPY_SELECTIONS = ("all", "fulls")
+
 CADENCES = (
     "weekly_full",
     "monthly_full",
@@ -65,6 +68,9 @@ class Copy:
     worm: bool = False
     active: bool = True
     source_copy_id: int = 0
+    # Which jobs of the storage policy a secondary copy copies: "all" or "fulls"
+    # (fulls and synthetic fulls only). A primary copy holds every backup job.
+    selection: str = "all"
 
 
 @dataclass
@@ -272,6 +278,11 @@ class Environment:
     explicit_jobs: list[ExplicitJob] | None = None
     commserve_client_id: int = 2
     evolution: Evolution | None = None
+    # The CommServe client's time zone, as `GET /Client/{id}` names it.
+    time_zone: str = "(UTC) Coordinated Universal Time"
+    # Jobs per thousand whose retainUntil on a copy is moved off the rule's date, so a
+    # consumer that checks the dates has disagreements to find.
+    retention_mismatch_per_mille: int = 3
     # Bumped whenever an object changes, so cached responses are rebuilt.
     revision: int = 0
 

@@ -184,6 +184,7 @@ class PresetBuilder:
                     data_aging=extra.get("data_aging", True),
                     extended=extra.get("extended", []),
                     worm=extra.get("worm", False),
+                    selection=extra.get("selection", "all"),
                     source_copy_id=policy.copies[0].copy_id if precedence > 1 else 0,
                 )
             )
@@ -303,6 +304,7 @@ def build_small(seed: int, now: int) -> Environment:
     monthly = {"extended": [ExtendedRule("monthly_fulls", 365)]}
     monthly_short = {"extended": [ExtendedRule("monthly_fulls", 90)]}
     yearly = {"extended": [ExtendedRule("yearly_fulls", 2555)]}
+    fulls_only = {"selection": "fulls"}
     plain: dict = {}
     table = [
         ("Server-Gold", "weekly_full", 0.0, [
@@ -320,12 +322,12 @@ def build_small(seed: int, now: int) -> Environment:
             ("Tertiary", offline, 365, 1, yearly)]),
         ("VM-Silver", "weekly_synthetic_full", 0.0, [
             ("Primary", disk, 30, 1, plain), ("Secondary", cloud, 60, 1, plain),
-            ("Monthly", cloud, 30, 1, monthly_short)]),
+            ("Monthly", cloud, 30, 1, {**monthly_short, **fulls_only})]),
         ("R&D 'Bronze'", "weekly_full", 0.0, [
             ("Primary", full, 31, 2, plain), ("Secondary", cloud, 29, 3, plain)]),
         ("Legacy-Monthly", "monthly_full", 0.0, [
             ("Primary", disk, 30, 1, plain), ("Secondary", cloud, 90, 1, no),
-            ("Vault", offline, -1, 2, plain)]),
+            ("Vault", offline, -1, 2, fulls_only)]),
         ("Laptop-Protect", "weekly_synthetic_full", 0.0, [
             ("Primary", hsx, 30, 1, plain), ("Secondary", cloud, 14, 3, plain),
             ("Long-Term", cloud, 60, 1, plain)]),
@@ -493,6 +495,8 @@ def build_large(seed: int, now: int) -> Environment:
         for position in range(copy_count):
             days, cycles, extra = specs.pop()
             pool = rng.choice(builder.pools)
+            if copy_names[position] == "Vault":
+                extra = {**extra, "selection": "fulls"}
             copies.append((copy_names[position], pool, days, cycles, extra))
         failure = 0.6 if number in failing_plans else 0.0
         builder.add_plan(name, rng.choice(cadences), copies, failure)

@@ -40,7 +40,7 @@ def commserv(env: Environment) -> dict[str, Any]:
             "csGUID": "00000000-0000-4000-8000-0000000000CC",
         },
         "hostName": f"{env.name}.example.invalid",
-        "csTimeZone": {"TimeZoneName": "(UTC) Coordinated Universal Time"},
+        "csTimeZone": {"TimeZoneName": env.time_zone},
         "timeZone": "0:-300:(UTC) Coordinated Universal Time",
         "currentSPVersion": 36,
         "csVersionInfo": "11.36.12",
@@ -85,7 +85,11 @@ def client_list(env: Environment) -> dict[str, Any]:
     return {"clientProperties": entries}
 
 
-def client_detail(env: Environment, client: Client) -> dict[str, Any]:
+def client_detail(
+    env: Environment,
+    client: Client,
+    time_zone: str = "(UTC) Coordinated Universal Time",
+) -> dict[str, Any]:
     activity = [
         {"activityType": 1, "enableActivityType": True},
         {"activityType": 2, "enableActivityType": True},
@@ -106,7 +110,7 @@ def client_detail(env: Environment, client: Client) -> dict[str, Any]:
                         },
                     },
                     "cvdPort": 8400,
-                    "TimeZone": {"TimeZoneName": "(UTC) Coordinated Universal Time"},
+                    "TimeZone": {"TimeZoneName": time_zone},
                     "versionInfo": {
                         "version": "ServicePack:36",
                         "UpdateStatus": 0,

@@ -16,6 +16,7 @@ from commserve_sim.jobs import BACKUP_LEVEL_CODES, STATUS_COLORS, day_of
 from commserve_sim.jobs import day_start as day_start_of
 from commserve_sim.model import (
     CADENCES,
+    COPY_SELECTIONS,
     EXTENDED_RULE_BITS,
     STORAGE_TYPE_CODES,
     Client,
@@ -59,6 +60,8 @@ TOP_LEVEL_KEYS = {
     "clients",
     "jobs",
     "evolution",
+    "time_zone",
+    "retention_mismatch_per_mille",
 }
 EVOLUTION_KEYS = {
     "pools",
@@ -364,7 +367,18 @@ def _build_evolution(
 
 
 def _build_copy(node: Node, copy_id: int, precedence: int, pools: dict) -> Copy:
-    node.mapping({"name", "pool", "days", "cycles", "data_aging", "worm", "extended"})
+    node.mapping(
+        {
+            "name",
+            "pool",
+            "days",
+            "cycles",
+            "data_aging",
+            "worm",
+            "extended",
+            "selection",
+        }
+    )
     extended = []
     for item in node.items("extended"):
         item.mapping({"rule", "end_days", "grace_days"})
@@ -392,6 +406,7 @@ def _build_copy(node: Node, copy_id: int, precedence: int, pools: dict) -> Copy:
         data_aging=node.flag("data_aging", True),
         extended=extended,
         worm=node.flag("worm", False),
+        selection=node.choice("selection", "all", COPY_SELECTIONS),
     )
 
 
@@ -572,7 +587,7 @@ def build_scenario(data: Any, seed: int, now: int) -> Environment:
         else:
             explicit = _build_explicit_jobs(jobs, clients, now)
 
-    return Environment(
+    env = Environment(
         name=root.text("name", "cs01"),
         commcell_id=2,
         plans=list(plans.values()),
@@ -584,7 +599,13 @@ def build_scenario(data: Any, seed: int, now: int) -> Environment:
         generation=generation,
         explicit_jobs=explicit,
         evolution=evolution,
+        retention_mismatch_per_mille=root.integer(
+            "retention_mismatch_per_mille", 3, 0, 1000
+        ),
     )
+    if root.value.get("time_zone") is not None:
+        env.time_zone = root.text("time_zone")
+    return env
 
 
 def load_scenario(path: Path, seed: int, now: int) -> Environment:
