@@ -517,7 +517,8 @@ def explain_disagreement(
     """Describe how the CommServe's date differs from ours and what may cause it."""
     computed = verdict.retain_until
     reported = on_copy.retain_until
-    tolerance = f"{engine.disagreement_tolerance_days:g}"
+    tolerance_days = engine.disagreement_tolerance_days
+    tolerance = f"{tolerance_days:g} day{'' if tolerance_days == 1 else 's'}"
 
     if on_copy.retain_infinite:
         summary = "The CommServe keeps the job forever, but the rules here date it."
@@ -533,7 +534,7 @@ def explain_disagreement(
     direction = "later" if difference > 0 else "earlier"
     summary = (
         f"The CommServe's date is {abs(difference):.1f} days {direction} than the "
-        f"computed one (tolerance {tolerance} days)."
+        f"computed one (tolerance {tolerance})."
     )
     if difference > 0:
         causes = _later_causes(verdict, on_copy, settings)

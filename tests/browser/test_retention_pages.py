@@ -1,15 +1,19 @@
-"""The cycle completion analyzer in a real browser: htmx filters without a reload."""
+"""Retention pages in a real browser: the cycle analyzer's htmx filters and the job page."""
 
 import re
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from apps.retention import views
 from apps.retention.analysis import analyze_cycles
 from tests.browser.conftest import LOOPBACK_HOSTS
 from tests.factories import UserFactory
 from tests.retention.chains import NOW, build_estate
+from tests.retention.sql.scenarios import day
+from tests.retention.test_job_copies import build_copies, on_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,4 +74,38 @@ def test_cycle_analyzer_filters_without_reload(
     with page.expect_response(lambda response: "sort=plan" in response.url):
         page.select_option("#analyzer-filters select[name=sort]", "plan")
     expect(rows).to_have_count(1)
+    assert outside_requests == []
+
+
+@pytest.fixture
+def disagreeing_job():
+    """A job whose secondary copy reports a retain-until 20 days after ours."""
+    UserFactory(username="reader", role="viewer")
+    setup = build_copies("cs-browser-jobs")
+    job = setup["jobs"][42]
+    on_copy(setup["primary"], job, retain_until=day(64, hour=12))
+    setup["offsite"].jobs_on_copy.filter(job_id=job.job_id).update(
+        retain_until=day(94, hour=12)
+    )
+    return {**setup, "job": job}
+
+
+def test_job_page_flags_disagreement(
+    page: Page, live_server, disagreeing_job, outside_requests, monkeypatch
+):
+    monkeypatch.setattr(views, "timezone", SimpleNamespace(now=lambda: NOW))
+    page.set_default_timeout(10_000)
+    _log_in(page, live_server.url, f"/jobs/{disagreeing_job['job'].pk}/")
+
+    rows = page.locator("#job-copies tbody tr")
+    expect(rows).to_have_count(3)
+    offsite = page.locator(f"tr[data-copy='{disagreeing_job['offsite'].pk}']")
+    expect(offsite.locator("[data-disagrees]")).to_be_visible()
+    expect(offsite.locator("[data-difference-days]")).to_have_text("20.0")
+    expect(offsite).to_have_class(re.compile(r"table-warning"))
+    primary = page.locator("tr[data-primary]")
+    expect(primary.locator("[data-agrees]")).to_be_visible()
+    expect(
+        page.locator(f"tr[data-copy='{disagreeing_job['cloud'].pk}']")
+    ).to_contain_text("never read")
     assert outside_requests == []
