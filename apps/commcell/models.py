@@ -264,6 +264,9 @@ class SyncRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     # [{"step": "jobs", "message": "..."}]: each is shown on the sync-run page.
     errors = models.JSONField(default=list, blank=True)
+    # [{"step": "time_zone", "message": "..."}]: problems that do not make the run
+    # partial, such as a CommServe time zone that could not be read.
+    warnings = models.JSONField(default=list, blank=True)
     job_window_start = models.DateTimeField(null=True, blank=True)
     job_window_end = models.DateTimeField(null=True, blank=True)
     celery_task_id = models.CharField(max_length=64, blank=True)

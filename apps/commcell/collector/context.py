@@ -38,6 +38,14 @@ class PartialStepError(Exception):
         super().__init__(" ".join(messages))
 
 
+class StepWarning(Exception):
+    """A step could not do all it meant to, but the run is not partial for it."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__(" ".join(messages))
+
+
 class Progress:
     """Per-entity done/total counters, written to `SyncRun.progress` as the run goes on.
 

@@ -32,7 +32,7 @@ from apps.core.crypto import DecryptionError
 from apps.pruning.models import DDBPartition, DDBStore
 from apps.storage.models import MediaAgent, StoragePool
 
-from . import aging_jobs, inventory, jobs
+from . import aging_jobs, copy_jobs, inventory, jobs
 from .context import (
     FATAL_ERRORS,
     PartialStepError,
@@ -40,6 +40,7 @@ from .context import (
     RunAborted,
     SettingsInvalid,
     StepContext,
+    StepWarning,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class Step:
 STEPS = (
     Step("commserve", "CommServe information", inventory.collect_commserve),
     Step("clients", "Clients", inventory.collect_clients),
+    Step("time_zone", "CommServe time zone", copy_jobs.collect_time_zone),
     Step("storage_policies", "Storage policies", inventory.collect_storage_policies),
     Step("plans", "Plans", inventory.collect_plans),
     Step("copies", "Storage policy copies", inventory.collect_copies),
@@ -62,6 +64,7 @@ STEPS = (
     Step("media_agents", "MediaAgents", inventory.collect_media_agents),
     Step("ddb_stores", "DDB stores", inventory.collect_ddb_stores),
     Step("jobs", "Jobs", jobs.collect_jobs),
+    Step("copy_jobs", "Jobs on copies", copy_jobs.collect_copy_jobs),
     Step("aging_jobs", "Data aging jobs", aging_jobs.collect_aging_jobs),
 )
 STEP_LABELS = {
@@ -129,6 +132,7 @@ class Collection:
         self.commcell: CommCell = run.commcell
         self.progress = Progress(run)
         self.errors: list[dict[str, str]] = []
+        self.warnings: list[dict[str, str]] = []
         self.failed = False
         self.ctx: StepContext | None = None
 
@@ -177,6 +181,9 @@ class Collection:
         except PartialStepError as exc:
             for message in exc.messages:
                 self._record(step.key, message)
+        except StepWarning as exc:
+            for message in exc.messages:
+                self._warn(step.key, message)
         except CommServeError as exc:
             self._record(step.key, str(exc))
         except Exception as exc:
@@ -200,6 +207,11 @@ class Collection:
             text = f"{STEP_LABELS[step_key]} failed: {message}"
         text = DOUBLE_STOP.sub(".", text)
         self.errors.append({"step": step_key, "message": text})
+        logger.warning("%s: %s", self.label, text)
+
+    def _warn(self, step_key: str, message: str) -> None:
+        text = DOUBLE_STOP.sub(".", f"{STEP_LABELS[step_key]}: {message}")
+        self.warnings.append({"step": step_key, "message": text})
         logger.warning("%s: %s", self.label, text)
 
     def _fail(self, step_key: str, message: str) -> None:
@@ -234,6 +246,7 @@ class Collection:
                 progress=self.progress.entities,
                 counts=counts,
                 errors=self.errors,
+                warnings=self.warnings,
             )
         logger.info(
             "%s finished: %s, %d errors, counts %s",

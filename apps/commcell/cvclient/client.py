@@ -22,7 +22,13 @@ from .errors import (
     MalformedResponse,
     NotFoundError,
 )
-from .job_parsers import is_data_aging, is_visible, job_row_id, parse_job
+from .job_parsers import (
+    is_data_aging,
+    is_visible,
+    job_row_id,
+    parse_copy_job,
+    parse_job,
+)
 from .paging import JobListingCheck
 from .parsers import (
     parse_clients,
@@ -35,6 +41,7 @@ from .parsers import (
 from .records import (
     ClientRecord,
     CommServeInfo,
+    CopyJobPage,
     CopyRecord,
     DDBStoreRecord,
     JobPage,
@@ -63,7 +70,7 @@ from .transport import (
     tls_verification,
     validate_base_url,
 )
-from .values import as_int, excerpt
+from .values import as_int, as_list, as_str, dig, excerpt, mapping
 
 logger = logging.getLogger(__name__)
 
@@ -377,6 +384,13 @@ class CommServeClient:
             where, parse_storage_policy_copies, payload, storage_policy_cv_id
         )
 
+    def get_client_time_zone(self, client_cv_id: int) -> str:
+        """GET /Client/{id}: the client's time zone name, "" when it reports none."""
+        path = f"/Client/{int(client_cv_id)}"
+        payload, where = self._get(path, ("clientProperties",), may_be_empty=False)
+        properties = as_list(payload.get("clientProperties"))
+        return as_str(dig(mapping(properties[0]), "client", "TimeZone", "TimeZoneName"))
+
     def list_storage_pools(self) -> list[StoragePoolRecord]:
         """GET /StoragePool."""
         payload, where = self._get(
@@ -509,6 +523,69 @@ class CommServeClient:
         for page in pages:
             aging = [job for job in page.jobs if is_data_aging(job)]
             yield dataclasses.replace(page, jobs=aging)
+
+    def iter_copy_job_pages(
+        self,
+        copy_cv_id: int,
+        *,
+        start_time: int,
+        end_time: int,
+        aged_data: int = 0,
+        page_size: int = 1000,
+    ) -> Iterator[CopyJobPage]:
+        """Yield GET /V4/Plan/BackupDestination/{copyId}/Jobs page by page.
+
+        Lists the jobs on the copy that started within [start_time, end_time] (Unix
+        seconds); `aged_data` 0 leaves aged jobs out, 1 lists only aged jobs, 2 both.
+        Raises PagingError, after yielding the good pages, when a page repeats
+        earlier ids or the listing ends before its total.
+        """
+        # NOTE: the OpenAPI spec names no paging parameters for this request. The
+        # client pages by the `limit` and `offset` headers, as GET /Job does, and
+        # reads totalRecordsWithoutPaging; both are unverified for this endpoint.
+        if page_size <= 0 or aged_data not in (0, 1, 2):
+            raise ValueError(
+                f"page_size ({page_size}) must be positive and aged_data "
+                f"({aged_data}) 0, 1 or 2."
+            )
+        path = f"/V4/Plan/BackupDestination/{int(copy_cv_id)}/Jobs"
+        params = {
+            "view": "custom",
+            "startTime": int(start_time),
+            "endTime": int(end_time),
+            "agedData": aged_data,
+        }
+        check = JobListingCheck(page_size, request=self._where("GET", path))
+        offset = 0
+        while True:
+            page, row_count = self._copy_job_page(path, params, offset, page_size)
+            check.check_page(offset, [job.job_id for job in page.jobs], page.total)
+            if row_count == 0:
+                check.is_finished(offset, row_count, page.total)
+                return
+            yield page
+            if check.is_finished(offset, row_count, page.total):
+                return
+            offset += row_count
+
+    def _copy_job_page(
+        self, path: str, params: Mapping[str, Any], offset: int, page_size: int
+    ) -> tuple[CopyJobPage, int]:
+        where = self._where("GET", path)
+        headers = {"limit": str(page_size), "offset": str(offset)}
+        payload = self._call("GET", path, params=params, headers=headers)
+        self._require(
+            payload, ("totalRecordsWithoutPaging",), where, may_be_empty=False
+        )
+        total = as_int(payload["totalRecordsWithoutPaging"])
+        if total is None or total < 0:
+            raise MalformedResponse(
+                f"{where}: totalRecordsWithoutPaging is "
+                f"{excerpt(payload['totalRecordsWithoutPaging'])!r}, not a count."
+            )
+        job_rows = rows(payload, "jobs")
+        jobs = [self._parse(where, parse_copy_job, row) for row in job_rows]
+        return CopyJobPage(jobs=jobs, offset=offset, total=total), len(job_rows)
 
     def _job_page(
         self,

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .errors import MalformedResponse
 from .parsers import object_row, require_id, rows
 from .records import CopyJobRecord, JobCopyRetentionRecord, JobRecord
 from .values import (
@@ -18,6 +19,7 @@ from .values import (
     as_str,
     dig,
     epoch_to_datetime,
+    excerpt,
     mapping,
     positive_id,
     size_or_none,
@@ -177,13 +179,35 @@ def _job_ids(value: Any) -> tuple[int, ...]:
     return tuple(job_id for job_id in ids if job_id is not None)
 
 
+def _epoch_field(row: Mapping[str, Any], key: str, job_id: int) -> int:
+    """Return an epoch field of a job on a copy; a missing one is 0.
+
+    Raises MalformedResponse naming the job and the value when it is not a number.
+    """
+    value = row.get(key)
+    if value is None or value == "":
+        return 0
+    number = as_int(value)
+    if number is None or isinstance(value, bool):
+        raise MalformedResponse(
+            f"job {job_id} has {key} {excerpt(value)!r}, which is not Unix seconds."
+        )
+    return number
+
+
 def parse_copy_job(row: Mapping[str, Any]) -> CopyJobRecord:
     """Parse one job of GET /V4/Plan/BackupDestination/{copyId}/Jobs.
 
-    Its `jobType` is the backup level name ("Full"), not the operation.
+    Its `jobType` is the backup level name ("Full"), not the operation. retainUntil
+    -1 is read as "kept forever" and 0 as "no date yet", as the bundled simulator
+    sends them.
     """
+    # NOTE: which retainUntil value a CommServe sends for infinite retention (-1 or
+    # 0) is unverified; a live CommServe may send 0 for it.
     row = object_row(row, "Job on copy")
     job_id = require_id(row, row.get("jobId"), "Job on copy")
+    retain_until = _epoch_field(row, "retainUntil", job_id)
+    copied_time = _epoch_field(row, "copiedTime", job_id)
     level_name = as_str(row.get("jobType"))
     status = as_str(row.get("status"))
     return CopyJobRecord(
@@ -200,7 +224,8 @@ def parse_copy_job(row: Mapping[str, Any]) -> CopyJobRecord:
         subclient_name=as_str(dig(row, "subClient", "name")),
         application_bytes=size_or_none(row.get("sizeOfApplication")),
         data_written_bytes=size_or_none(row.get("dataWritten")),
-        retain_until=epoch_to_datetime(row.get("retainUntil")),
+        retain_until=epoch_to_datetime(retain_until),
+        retain_infinite=retain_until < 0,
         retained_by=as_int(row.get("retainedBy")),
         retained_by_name=as_str(row.get("strRetainedBy")),
         retention_reason=as_str(row.get("retentionReason")),
@@ -208,6 +233,7 @@ def parse_copy_job(row: Mapping[str, Any]) -> CopyJobRecord:
         is_soft_aged=bool(as_bool(row.get("isSoftAged"))),
         parent_job_id=positive_id(row.get("parentJobId")),
         required_by_job_ids=_job_ids(row.get("requiredByJobs")),
+        copied_time=epoch_to_datetime(copied_time),
     )
 
 

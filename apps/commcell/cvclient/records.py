@@ -229,6 +229,8 @@ class CopyJobRecord:
     application_bytes: int | None = None
     data_written_bytes: int | None = None
     retain_until: datetime | None = None
+    # retainUntil -1: the copy keeps the job forever (retain_until is then None).
+    retain_infinite: bool = False
     retained_by: int | None = None
     retained_by_name: str = ""  # strRetainedBy, e.g. "Extended Retention"
     retention_reason: str = ""
@@ -236,6 +238,17 @@ class CopyJobRecord:
     is_soft_aged: bool = False
     parent_job_id: int | None = None
     required_by_job_ids: tuple[int, ...] = ()
+    # None while the job waits to be copied (copiedTime 0).
+    copied_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CopyJobPage:
+    """One page of a copy's job list and where it sits in the list."""
+
+    jobs: list[CopyJobRecord]
+    offset: int
+    total: int  # totalRecordsWithoutPaging of this page's response
 
 
 @dataclass(frozen=True, slots=True)
