@@ -68,7 +68,7 @@ class CycleJobs:
 
 @dataclass(frozen=True)
 class Disagreement:
-    """How the CommServe's retain-until differs from the computed one on one copy.
+    """The difference between the CommServe's retain-until and the computed one.
 
     ``difference_days`` is the CommServe's date minus the computed date, so a positive
     value means the CommServe keeps the job longer. It is None when only one side has
@@ -86,8 +86,8 @@ class CopyVerdict:
 
     ``verdict`` is None when the copy has no rule, its job list was never read, the
     CommServe does not list the job on it, or the engine could not use the rule. Then
-    ``missing_reason`` says which, unless the result's notes do. ``jobs_read_at`` is
-    the newest ``collected_at`` of the copy's job rows, None when none were read.
+    ``missing_reason`` gives the cause, unless the result's notes do. ``jobs_read_at``
+    is when the copy's job list was last read (see ``copies_read_at``), or None.
     """
 
     copy: StoragePolicyCopy
@@ -203,9 +203,12 @@ def copies_read_at(
 ) -> dict[int, datetime | None]:
     """Return when each copy's job list was last read, None for never.
 
-    A copy with rows for the chain takes the newest of them. The others take the
-    newest row of the whole copy, in one query for all of them.
+    Every read stamps the rows it lists with its ``collected_at``. A copy with rows
+    for the chain takes the newest of them. The others take the newest row of the
+    whole copy, in one query for all of them.
     """
+    # NOTE: no read time is stored per copy, so a copy whose read listed no job at
+    # all shows as never read.
     read_at: dict[int, datetime | None] = {}
     unknown = []
     for copy in copies:

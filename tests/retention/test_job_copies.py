@@ -23,6 +23,8 @@ from tests.factories import (
 )
 from tests.retention.sql.scenarios import (
     FULL,
+    INCR,
+    RUNNING,
     add_jobs,
     day,
     fulls_with_daily_incrementals,
@@ -379,3 +381,60 @@ def test_query_count_bounded(django_assert_num_queries, last_day):
         retention = job_retention(job, NOW)
 
     assert len(retention.copies) == 3
+
+
+def test_extended_rule_from_stored_rule(setup):
+    rule = setup["primary"].retention_rule
+    rule.extended_rules = [
+        {"slot": 1, "rule": "monthly_fulls", "end_days": 365, "grace_days": 0}
+    ]
+    rule.save()
+    job = job_on_day(setup, 29)
+    on_copy(
+        setup["primary"],
+        job,
+        retained_by=JobOnCopy.RetainedBy.EXTENDED,
+        retain_until=day(395, hour=12),
+    )
+
+    primary = entry(job_retention(job, NOW), setup["primary"])
+
+    assert primary.verdict.reason == "extended_retention"
+    assert primary.verdict.retain_until == day(395, hour=12)
+    assert primary.disagreement is None
+
+
+def test_aging_disabled_on_copy(setup):
+    rule = setup["offsite"].retention_rule
+    rule.data_aging_enabled = False
+    rule.save()
+
+    offsite = entry(job_retention(job_on_day(setup, 36), NOW), setup["offsite"])
+
+    assert offsite.verdict.reason == "aging_disabled"
+    assert offsite.verdict.retain_until is None
+
+
+def test_running_job(setup):
+    running = add_jobs(
+        setup["commcell"],
+        setup["policy"],
+        setup["jobs"][0].client,
+        [(day(61, hour=2), INCR, RUNNING)],
+    )[0]
+
+    primary = entry(job_retention(running, NOW), setup["primary"])
+
+    assert primary.verdict.reason == "job_running"
+
+
+def test_aged_on_secondary_copy(setup):
+    job = job_on_day(setup, 36)
+    JobOnCopy.objects.filter(copy=setup["offsite"], job_id=job.job_id).update(
+        is_aged=True
+    )
+
+    retention = job_retention(job, NOW)
+
+    assert entry(retention, setup["offsite"]).verdict.reason == "aged"
+    assert entry(retention, setup["primary"]).verdict.reason == "eligible"
