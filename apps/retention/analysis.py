@@ -20,12 +20,14 @@ from apps.commcell.models import CommCell, Job, Plan, StoragePolicyCopy
 from apps.core.findings import FindingData
 
 from . import sql
+from .assumptions import describe, settings_for
 from .engine import CopyRetention, effective_retention
 from .models import (
     ChainCadence,
     CopyRetentionSummary,
     FullBackupSuccess,
     RetentionRule,
+    RetentionSettings,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,7 +52,8 @@ SUCCESS_OUTCOMES = (
 
 def analyze_cycles(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
     """Refresh the CommCell's cadence tables as of ``now`` and report what they show."""
-    counts = sql.refresh(commcell.pk, now=now)
+    settings = settings_for(commcell)
+    counts = sql.refresh(commcell.pk, now=now, settings=settings)
     success_rows = store_full_success(commcell, now)
     logger.info(
         "CommCell %s (id %s): cycle analysis over %d chains, %d copies and %d "
@@ -64,6 +67,7 @@ def analyze_cycles(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
 
     yield from cycle_delay_findings(commcell)
     yield from open_cycle_findings(commcell)
+    yield from reported_disagreement_findings(commcell, settings)
     yield from full_success_findings(commcell, now)
     yield from data_quality_findings(commcell, now)
 
@@ -108,7 +112,7 @@ def cycle_recommendation(days: int, cycles: int, interval: float | None) -> str:
 
 
 def cycle_delay_findings(commcell: CommCell) -> Iterator[FindingData]:
-    """Report primary copies that keep data more than 30% longer than their days."""
+    """Report copies that keep data more than 30% longer than their days."""
     summaries = (
         CopyRetentionSummary.objects.filter(
             commcell=commcell,
@@ -159,6 +163,73 @@ def _delay_finding(summary: CopyRetentionSummary, percent: float) -> FindingData
     )
 
 
+def reported_disagreement_findings(
+    commcell: CommCell, settings: RetentionSettings
+) -> Iterator[FindingData]:
+    """Report each copy whose CommServe dates disagree with the computed ones.
+
+    A job disagrees when the CommServe's retain-until date differs from the computed
+    one by more than the tolerance, or when the CommServe aged a job the rules keep
+    (or keeps one the rules let go). One finding per copy carries the counts and the
+    job with the largest difference. A copy without disagreement yields nothing, so
+    its finding resolves at the next analysis.
+    """
+    summaries = (
+        CopyRetentionSummary.objects.filter(
+            commcell=commcell, disagreeing_job_count__gt=0
+        )
+        .select_related("copy", "storage_policy", "disagreement_example_job")
+        .order_by("pk")
+    )
+    for summary in summaries:
+        yield _disagreement_finding(summary, settings)
+
+
+def _disagreement_finding(
+    summary: CopyRetentionSummary, settings: RetentionSettings
+) -> FindingData:
+    count = summary.disagreeing_job_count
+    reported = summary.reported_job_count
+    example = summary.disagreement_example_job
+    largest = summary.max_disagreement_days
+    title = (
+        f"The CommServe's retain-until date or aged state of {count} of {reported} "
+        f"job{'s' if reported != 1 else ''} on this copy differs from the computed "
+        f"one by more than {settings.disagreement_tolerance_days:g} days"
+    )
+    title += "." if largest is None else f", by up to {largest:.1f} days."
+    checks = describe(settings) or ["every retention setting has its default"]
+    recommendation = (
+        "Check the retention settings of this CommCell, which the computed dates use "
+        "(now: " + " ".join(checks).rstrip(".") + "). Days-only retention "
+        "(EnableDaysOnlyRetention), the CommServe's time zone and the data aging time "
+        "are the usual causes."
+    )
+    if example is not None:
+        recommendation += (
+            f" Open job {example.job_id} at /jobs/{example.pk}/ to compare the two "
+            "dates."
+        )
+    return FindingData(
+        code="retention.reported_disagreement",
+        severity="medium",
+        subject_type="copy",
+        subject_id=summary.copy_id,
+        subject_name=f"{summary.storage_policy.name} / {summary.copy.name}",
+        title=title,
+        recommendation=recommendation,
+        evidence={
+            "reported_jobs": reported,
+            "disagreeing_jobs": count,
+            "max_difference_days": _round(largest),
+            "tolerance_days": settings.disagreement_tolerance_days,
+            "example_job_id": example.job_id if example else None,
+            "example_job_pk": example.pk if example else None,
+            "example_job_url": f"/jobs/{example.pk}/" if example else None,
+        },
+    )
+
+
 def open_cycle_sentence(chain: ChainCadence) -> str:
     """Describe why a chain's newest cycle is still open."""
     if chain.last_full_start is None:
@@ -176,14 +247,16 @@ def open_cycle_sentence(chain: ChainCadence) -> str:
 
 
 def open_cycle_findings(commcell: CommCell) -> Iterator[FindingData]:
-    """Report each client whose chains have an open cycle older than 2 × the days.
+    """Report each client whose chains have an open cycle older than the limit.
+
+    The limit is the CommCell's open_cycle_factor (default 2) times the days.
 
     One finding per client names its oldest open chain and lists the others in the
     evidence. Chains without a client row are reported on their primary copy.
     """
     chains = (
         ChainCadence.objects.filter(commcell=commcell, open_cycle_flagged=True)
-        .select_related("storage_policy", "retention_rule")
+        .select_related("storage_policy", "retention_rule", "copy")
         .order_by("-open_cycle_age_days", "pk")
     )
     grouped: dict[tuple[str, int | None], list[ChainCadence]] = defaultdict(list)
@@ -234,7 +307,10 @@ def _open_cycle_finding(
 
 def _chain_name(chain: ChainCadence) -> str:
     subclient = chain.subclient_name or "default subclient"
-    return f"{chain.client_name} / {subclient} on {chain.storage_policy.name}"
+    where = chain.storage_policy.name
+    if chain.copy is not None:
+        where += f" / {chain.copy.name}"
+    return f"{chain.client_name} / {subclient} on {where}"
 
 
 def _chain_evidence(chain: ChainCadence) -> dict[str, Any]:
@@ -317,10 +393,13 @@ def _blocked_chain_counts(commcell: CommCell) -> dict[tuple[int, int | None], in
     for plan_id, policy_id in plans.values_list("pk", "storage_policy_id"):
         plans_of_policy[policy_id].append(plan_id)
 
+    # Each job of a policy has one chain on the primary copy and one on each
+    # secondary copy that lists it; count the primary copy's chains only.
     chains = (
         ChainCadence.objects.filter(
             commcell=commcell, failed_fulls_since_last_full__gt=0
         )
+        .filter(Q(copy__isnull=True) | Q(copy__copy_precedence=1))
         .order_by()
         .values_list("storage_policy_id", "client_id")
         .annotate(count=Count("pk"))

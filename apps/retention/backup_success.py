@@ -8,7 +8,7 @@ ChainCadence rows of the same analysis.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from apps.commcell.models import Plan
 
@@ -144,11 +144,16 @@ def _chains_by_plan_client(
         if policy_id is not None:
             plans_of_policy[policy_id].append(plan_id)
 
-    chains = ChainCadence.objects.filter(
-        storage_policy_id__in=plans_of_policy.keys(),
-        client_id__in={client for _, client in pairs},
-        failed_fulls_since_last_full__gt=0,
-    ).order_by("-open_cycle_age_days", "pk")
+    # Fulls run against the primary copy; a secondary copy's chain repeats them.
+    chains = (
+        ChainCadence.objects.filter(
+            storage_policy_id__in=plans_of_policy.keys(),
+            client_id__in={client for _, client in pairs},
+            failed_fulls_since_last_full__gt=0,
+        )
+        .filter(Q(copy__isnull=True) | Q(copy__copy_precedence=1))
+        .order_by("-open_cycle_age_days", "pk")
+    )
     result: dict[tuple[int, int | None], list[ChainCadence]] = defaultdict(list)
     for chain in chains:
         for plan_id in plans_of_policy[chain.storage_policy_id]:

@@ -187,6 +187,37 @@ CYCLE_SORTS = {
 }
 
 
+COPY_KINDS = [("primary", "Primary copies"), ("secondary", "Secondary copies")]
+
+
+def _copy_name_filter() -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        field_name="copy__name",
+        lookup_expr="icontains",
+        label="Copy name contains",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+
+def _copy_kind_filter() -> django_filters.ChoiceFilter:
+    return django_filters.ChoiceFilter(
+        method="filter_copy_kind",
+        label="Copy",
+        choices=COPY_KINDS,
+        empty_label="Every copy",
+        widget=forms.Select(attrs=SELECT),
+    )
+
+
+def filter_by_copy_kind(queryset: QuerySet, value: str) -> QuerySet:
+    """Keep primary copies (precedence 1) or secondary copies (any other)."""
+    if value == "primary":
+        return queryset.filter(copy__copy_precedence=1)
+    if value == "secondary":
+        return queryset.exclude(copy__copy_precedence=1)
+    return queryset
+
+
 def _sort_filter(sorts: dict, default: str) -> django_filters.ChoiceFilter:
     return django_filters.ChoiceFilter(
         method="filter_sort",
@@ -207,11 +238,18 @@ class CopyRetentionFilterSet(django_filters.FilterSet):
         label="Only delayed over 30%",
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+    copy_name = _copy_name_filter()
+    copy_kind = _copy_kind_filter()
     sort = _sort_filter(COPY_SORTS, "plan")
 
     class Meta:
         model = RetentionRule
         fields: list[str] = []
+
+    def filter_copy_kind(
+        self, queryset: QuerySet[RetentionRule], name: str, value: str
+    ) -> QuerySet[RetentionRule]:
+        return filter_by_copy_kind(queryset, value)
 
     def filter_delayed(
         self, queryset: QuerySet[RetentionRule], name: str, value: bool
@@ -231,7 +269,7 @@ class CopyRetentionFilterSet(django_filters.FilterSet):
 
 
 class CycleAnalyzerFilterSet(django_filters.FilterSet):
-    """Filters and sorting of the cycle completion analyzer (primary copy summaries)."""
+    """Filters and sorting of the cycle completion analyzer (copy summaries)."""
 
     commcell = _commcell_filter()
     plan_name = _plan_name_filter()
@@ -240,11 +278,18 @@ class CycleAnalyzerFilterSet(django_filters.FilterSet):
         label="Only flagged (over 30%)",
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+    copy_name = _copy_name_filter()
+    copy_kind = _copy_kind_filter()
     sort = _sort_filter(CYCLE_SORTS, "delay")
 
     class Meta:
         model = CopyRetentionSummary
         fields: list[str] = []
+
+    def filter_copy_kind(
+        self, queryset: QuerySet[CopyRetentionSummary], name: str, value: str
+    ) -> QuerySet[CopyRetentionSummary]:
+        return filter_by_copy_kind(queryset, value)
 
     def filter_flagged(
         self, queryset: QuerySet[CopyRetentionSummary], name: str, value: bool

@@ -4,6 +4,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 
 from apps.commcell.models import CommCell, Plan, StoragePolicy, StoragePolicyCopy
 
@@ -67,8 +69,9 @@ class RetentionRule(models.Model):
 class ChainCadence(models.Model):
     """The measured full cadence and cycle state of one backup chain.
 
-    A chain is the jobs of one client and subclient on one storage policy. The
-    retention values come from the policy's primary copy (copy precedence 1).
+    A chain is the jobs of one client and subclient on one copy: the policy's jobs on
+    the primary copy (copy precedence 1), the jobs the CommServe lists on a secondary
+    copy. The retention values come from that copy's rule.
     ``apps.retention.sql.refresh`` rewrites these rows.
     """
 
@@ -108,10 +111,15 @@ class ChainCadence(models.Model):
     first_job_start = models.DateTimeField()
     last_job_start = models.DateTimeField()
     last_full_start = models.DateTimeField(null=True, blank=True)
+    # Median gap between qualifying fulls of either kind; it drives the cycles.
     median_full_interval_days = models.FloatField(null=True, blank=True)
+    # Median gaps between qualifying fulls, and between synthetic fulls, each alone.
+    median_full_only_interval_days = models.FloatField(null=True, blank=True)
+    median_synthetic_full_interval_days = models.FloatField(null=True, blank=True)
     # Days from the first job of the newest cycle to the analysis time.
     open_cycle_age_days = models.FloatField()
-    # More than twice the retention days old under cycle-based retention.
+    # Older than open_cycle_factor times the retention days (default 2) under
+    # cycle-based retention.
     open_cycle_flagged = models.BooleanField(default=False)
     # Days the newest full that has enough newer fulls is kept, to its aging run.
     effective_retention_days = models.FloatField(null=True, blank=True)
@@ -120,6 +128,20 @@ class ChainCadence(models.Model):
     eligible_job_count = models.PositiveIntegerField()
     aged_job_count = models.PositiveIntegerField()
     retained_job_count = models.PositiveIntegerField()
+    # Jobs the CommServe lists on the copy with its own dates, how many of them
+    # disagree with the computed date or aged state, the largest date difference and
+    # the job with it (or the first disagreeing job).
+    reported_job_count = models.PositiveIntegerField(default=0)
+    disagreeing_job_count = models.PositiveIntegerField(default=0)
+    max_disagreement_days = models.FloatField(null=True, blank=True)
+    disagreement_example_job = models.ForeignKey(
+        "commcell.Job",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -130,13 +152,34 @@ class ChainCadence(models.Model):
             ),
             models.Index(fields=["copy"], name="chaincad_copy"),
         ]
+        constraints = [
+            # One row per chain and copy. NULL client, subclient and copy count as
+            # one value each, as the analysis groups them.
+            models.UniqueConstraint(
+                Coalesce("copy", Value(0)),
+                "storage_policy",
+                Coalesce("client", Value(0)),
+                Coalesce("subclient_cv_id", Value(-1)),
+                name="chaincad_unique_copy_chain",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.client_name} / {self.subclient_name} on {self.storage_policy_id}"
 
 
 class CopyRetentionSummary(models.Model):
-    """The measured cadence and effective retention of one primary copy's chains."""
+    """The measured cadence and effective retention of one copy's chains.
+
+    Every primary copy and every active secondary copy has a row. ``job_source``
+    says where its jobs came from, and "not_collected" marks a secondary copy whose
+    job list was not collected, so its counts are zero rather than guessed.
+    """
+
+    class JobSource(models.TextChoices):
+        POLICY_JOBS = "policy_jobs", "Storage policy jobs (primary copy)"
+        COPY_JOBS = "copy_jobs", "Jobs listed on the copy"
+        NOT_COLLECTED = "not_collected", "Job list not collected"
 
     commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="+")
     copy = models.OneToOneField(
@@ -158,6 +201,9 @@ class CopyRetentionSummary(models.Model):
     retention_days = models.IntegerField(null=True, blank=True)
     retention_cycles = models.IntegerField(null=True, blank=True)
     data_aging_enabled = models.BooleanField(default=True)
+    job_source = models.CharField(
+        max_length=20, choices=JobSource.choices, default=JobSource.POLICY_JOBS
+    )
     chain_count = models.PositiveIntegerField()
     job_count = models.PositiveIntegerField()
     qualifying_full_count = models.PositiveIntegerField()
@@ -165,6 +211,8 @@ class CopyRetentionSummary(models.Model):
     chains_with_failed_fulls = models.PositiveIntegerField()
     # Medians over the copy's chains of the per-chain values.
     median_full_interval_days = models.FloatField(null=True, blank=True)
+    median_full_only_interval_days = models.FloatField(null=True, blank=True)
+    median_synthetic_full_interval_days = models.FloatField(null=True, blank=True)
     effective_retention_days = models.FloatField(null=True, blank=True)
     retention_delay_days = models.FloatField(null=True, blank=True)
     max_open_cycle_age_days = models.FloatField(null=True, blank=True)
@@ -172,10 +220,22 @@ class CopyRetentionSummary(models.Model):
     eligible_job_count = models.PositiveIntegerField()
     retained_job_count = models.PositiveIntegerField()
     aged_job_count = models.PositiveIntegerField()
+    # Sums over the copy's chains; the example is the job with the largest difference.
+    reported_job_count = models.PositiveIntegerField(default=0)
+    disagreeing_job_count = models.PositiveIntegerField(default=0)
+    max_disagreement_days = models.FloatField(null=True, blank=True)
+    disagreement_example_job = models.ForeignKey(
+        "commcell.Job",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
     computed_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["storage_policy__name"]
+        ordering = ["storage_policy__name", "copy__copy_precedence"]
         verbose_name_plural = "copy retention summaries"
         indexes = [
             models.Index(fields=["commcell", "plan"], name="copyretsum_commcell_plan"),

@@ -3,16 +3,22 @@
 Both aggregates run in SQL, so the summary costs two queries at any number of rules.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Case, Count, F, FloatField, Q, QuerySet, When
 from django.db.models.functions import Cast
 
+from apps.commcell.models import CommCell
+
 from .analysis import DELAY_FLAG_PERCENT, cycle_recommendation, delay_percent
+from .assumptions import aging_clock, describe, settings_for
 from .models import ChainCadence, CopyRetentionSummary, RetentionRule
 from .severity import SEVERITY_RANK, Severity
 
 TOP_PLANS = 20
+# CommCells whose settings a page lists when no CommCell filter is set.
+SETTINGS_LIMIT = 10
 
 # Severities that count as issues in the plan chart, most severe first.
 ISSUE_SEVERITIES = [severity for severity in SEVERITY_RANK if severity != Severity.OK]
@@ -126,9 +132,14 @@ def copy_rules() -> QuerySet[RetentionRule]:
 
 
 def copy_summaries() -> QuerySet[CopyRetentionSummary]:
-    """Return the stored summaries of primary copies, each with its rule and plan."""
+    """Return the stored summaries of every analysed copy, with its rule and plan."""
     return CopyRetentionSummary.objects.select_related(
-        "commcell", "plan", "storage_policy", "copy", "retention_rule"
+        "commcell",
+        "plan",
+        "storage_policy",
+        "copy",
+        "retention_rule",
+        "disagreement_example_job",
     ).annotate(
         delay_ratio=Case(
             When(
@@ -150,7 +161,10 @@ def delayed(
 
 
 def open_chains() -> QuerySet[ChainCadence]:
-    """Return the chains whose open cycle is older than twice the retention days."""
+    """Return the chains whose open cycle is older than the flagging threshold.
+
+    The threshold is the CommCell's open_cycle_factor times the retention days.
+    """
     return (
         ChainCadence.objects.filter(open_cycle_flagged=True)
         .select_related("commcell", "storage_policy", "retention_rule", "copy")
@@ -159,7 +173,7 @@ def open_chains() -> QuerySet[ChainCadence]:
 
 
 def cycle_row(summary: CopyRetentionSummary) -> dict[str, Any]:
-    """Describe one primary copy on the cycle analyzer: values, delta and advice."""
+    """Describe one copy on the cycle analyzer: values, delta and advice."""
     percent = delay_percent(summary.retention_days, summary.effective_retention_days)
     flagged = (
         summary.data_aging_enabled
@@ -185,3 +199,33 @@ def cycle_row(summary: CopyRetentionSummary) -> dict[str, Any]:
         "flagged": flagged,
         "recommendation": recommendation,
     }
+
+
+def settings_in_use(commcell: CommCell | None, now: datetime) -> list[dict[str, Any]]:
+    """Describe the retention settings each shown CommCell's results were computed with.
+
+    One entry per CommCell (the filtered one, or the first ``SETTINGS_LIMIT`` by
+    name): its name, the aging clock with the source of its UTC offset, and one
+    sentence per setting that differs from its default.
+    """
+    commcells = (
+        [commcell]
+        if commcell is not None
+        else list(CommCell.objects.order_by("name", "pk")[:SETTINGS_LIMIT])
+    )
+    entries = []
+    for item in commcells:
+        settings = settings_for(item)
+        clock = aging_clock(settings, item, now)
+        entries.append(
+            {
+                "commcell": item,
+                "aging_time": clock.aging_time,
+                "utc_offset_minutes": clock.utc_offset_minutes,
+                "clock_source": clock.source,
+                "cycles_when_unknown": settings.cycles_when_unknown,
+                "open_cycle_factor": settings.open_cycle_factor,
+                "changed": describe(settings),
+            }
+        )
+    return entries

@@ -19,7 +19,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from apps.commcell.models import Job, Plan
 from apps.core.permissions import ViewerRequiredMixin
 
-from . import sql
 from .analysis import (
     DELAY_FLAG_PERCENT,
     FULL_SUCCESS_TARGET_PERCENT,
@@ -28,6 +27,7 @@ from .analysis import (
     estimate_sentence,
     open_cycle_sentence,
 )
+from .assumptions import settings_for
 from .backup_success import blocked_plans, success_rows, with_blocked_chains
 from .filters import (
     COPY_SORTS,
@@ -36,6 +36,7 @@ from .filters import (
     CopyRetentionFilterSet,
     CycleAnalyzerFilterSet,
     RetentionRuleFilterSet,
+    filter_by_copy_kind,
 )
 from .job_retention import job_retention
 from .models import CopyRetentionSummary, FullBackupSuccess, RetentionRule
@@ -52,6 +53,7 @@ from .summary import (
     cycle_row,
     open_chains,
     rules_for_display,
+    settings_in_use,
     summarize,
 )
 
@@ -182,13 +184,18 @@ class CopyRetentionListView(FilteredPageMixin, View):
         page_obj = Paginator(rules, ANALYZER_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
+        assumed: dict[int, int] = {}
         context = {
             "form": filterset.form,
             "filter_errors": _filter_errors(filterset),
             "page_obj": page_obj,
-            "rows": [copy_row(rule) for rule in page_obj],
-            "aging_time": sql.DEFAULT_AGING_TIME,
-            "cycles_when_unknown": sql.CYCLES_WHEN_UNKNOWN,
+            "rows": [
+                copy_row(rule, cycles_assumed(rule.commcell_id, assumed))
+                for rule in page_obj
+            ],
+            "settings_in_use": settings_in_use(
+                _filtered_commcell(filterset), timezone.now()
+            ),
             "computed_at": _computed_at(),
         }
         return self.respond(request, context)
@@ -218,6 +225,14 @@ class CycleAnalyzerView(FilteredPageMixin, View):
                     "plan_name"
                 ]
             ).distinct()
+        if valid and filterset.form.cleaned_data.get("copy_name"):
+            chains = chains.filter(
+                copy__name__icontains=filterset.form.cleaned_data["copy_name"]
+            )
+        if valid and filterset.form.cleaned_data.get("copy_kind"):
+            chains = filter_by_copy_kind(
+                chains, filterset.form.cleaned_data["copy_kind"]
+            )
         context = {
             "form": filterset.form,
             "filter_errors": _filter_errors(filterset),
@@ -229,6 +244,9 @@ class CycleAnalyzerView(FilteredPageMixin, View):
             ],
             "open_chain_limit": OPEN_CHAIN_LIMIT,
             "flag_percent": DELAY_FLAG_PERCENT,
+            "settings_in_use": settings_in_use(
+                _filtered_commcell(filterset), timezone.now()
+            ),
             "computed_at": _computed_at(),
         }
         return self.respond(request, context)
@@ -311,7 +329,14 @@ OPEN_CHAIN_LIMIT = 25
 FINDING_LIMIT = 50
 
 
-def copy_row(rule: RetentionRule) -> dict[str, Any]:
+def cycles_assumed(commcell_id: int, cache: dict[int, int]) -> int:
+    """Return the cycles a CommCell's settings assume when none were reported."""
+    if commcell_id not in cache:
+        cache[commcell_id] = settings_for(commcell_id).cycles_when_unknown
+    return cache[commcell_id]
+
+
+def copy_row(rule: RetentionRule, cycles_when_unknown: int = 1) -> dict[str, Any]:
     """Describe one copy on the effective retention page."""
     summary = getattr(rule.copy, "retention_summary", None)
     interval = summary.median_full_interval_days if summary else None
@@ -321,12 +346,20 @@ def copy_row(rule: RetentionRule) -> dict[str, Any]:
     return {
         "rule": rule,
         "summary": summary,
+        "cycles_when_unknown": cycles_when_unknown,
         "sentence": estimate_sentence(rule, interval),
         "delay_percent": percent,
         "flagged": rule.data_aging_enabled
         and percent is not None
         and percent > DELAY_FLAG_PERCENT,
     }
+
+
+def _filtered_commcell(filterset: Any) -> Any:
+    """Return the CommCell a valid filter form selects, or None."""
+    if not filterset.is_valid():
+        return None
+    return filterset.form.cleaned_data.get("commcell")
 
 
 def _computed_at() -> Any:

@@ -65,7 +65,8 @@ def test_copy_list_states_delay_sentence(viewer_client, estate):
     text = response.content.decode()
     assert "14 days / 2 cycles, fulls every 7 days: data kept 20 days, +43%" in text
     assert "30 days, days only" in text
-    assert "Data aging runs daily at 12:00" in text
+    assert "data aging runs daily at 12:00 CommServe time" in text
+    assert "UTC: no time zone known" in text
 
 
 def test_copy_list_names_unknown_cycles(viewer_client, estate):

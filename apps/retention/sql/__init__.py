@@ -5,16 +5,21 @@ for the quick start) and runs set-based statements: the result tables are rewrit
 with ``INSERT ... SELECT`` inside one transaction, and per-job results stream from a
 cursor. Memory in Python stays flat whatever the job count.
 
-Which rule applies: the retention rule of the storage policy's primary copy (copy
-precedence 1). Secondary copies, extended retention, manual retention and auxiliary
-copy waits are not part of this analysis: ``apps.retention.engine`` covers them per
-chain in Python.
+Which jobs and rule apply: the primary copy (copy precedence 1) of a storage policy
+holds the policy's jobs, and each active secondary copy holds the jobs the CommServe
+lists on it (``JobOnCopy``), each under that copy's retention rule. A manual
+retain-until date set by a user (``JobOnCopy.retained_by`` 4) extends a job's date.
+The CommCell's ``RetentionSettings`` set the aging clock, the cycles assumed when
+unknown, days-only retention, which fulls start a cycle and when an open cycle is
+flagged. Extended retention and auxiliary copy waits are not part of this analysis:
+``apps.retention.engine`` covers them per chain in Python.
 """
 
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,19 +27,22 @@ from django.utils import timezone
 from . import queries
 from .dialects import dialect_for
 
+if TYPE_CHECKING:
+    from apps.retention.models import RetentionSettings
+
 logger = logging.getLogger(__name__)
 
-# Data aging runs daily at 12:00 CommServe time by default.
-DEFAULT_AGING_TIME = time(12, 0)
-# Cycles assumed when the CommServe did not report them.
-CYCLES_WHEN_UNKNOWN = 1
 FETCH_SIZE = 5_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class JobEligibility:
-    """Whether one job may age now, and until when the rules keep it."""
+    """Whether one job may age now from one copy, and until when the rules keep it.
+
+    ``disagrees`` is True when the CommServe's own retain-until date or aged flag
+    for the job on that copy differs from the computed one (see ``queries``).
+    """
 
     id: int
     job_id: int
@@ -46,6 +54,8 @@ class JobEligibility:
     start_time: datetime
     reason: str
     retain_until: datetime | None
+    copy_id: int | None = None
+    disagrees: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,25 +64,87 @@ class RefreshCounts:
     copies: int
 
 
+@dataclass(frozen=True, slots=True)
+class AnalysisSettings:
+    """The settings one statement runs with, resolved from ``RetentionSettings``."""
+
+    aging_time: time
+    aging_utc_offset_minutes: int
+    aging_clock_source: str
+    cycles_when_unknown: int
+    days_only_retention: bool
+    errors_full_starts_cycle: bool
+    synthetic_full_starts_cycle: bool
+    open_cycle_factor: float
+    disagreement_tolerance_days: float
+
+
+def analysis_settings(
+    commcell_id: int, now: datetime, settings: "RetentionSettings | None" = None
+) -> AnalysisSettings:
+    """Resolve a CommCell's retention settings (stored or default) at ``now``."""
+    from apps.commcell.models import CommCell
+    from apps.retention.assumptions import aging_clock, settings_for
+
+    commcell = CommCell.objects.get(pk=commcell_id)
+    settings = settings or settings_for(commcell)
+    clock = aging_clock(settings, commcell, now)
+    return AnalysisSettings(
+        aging_time=clock.aging_time,
+        aging_utc_offset_minutes=clock.utc_offset_minutes,
+        aging_clock_source=clock.source,
+        cycles_when_unknown=settings.cycles_when_unknown,
+        days_only_retention=settings.days_only_retention,
+        errors_full_starts_cycle=settings.errors_full_starts_cycle,
+        synthetic_full_starts_cycle=settings.synthetic_full_starts_cycle,
+        open_cycle_factor=settings.open_cycle_factor,
+        disagreement_tolerance_days=settings.disagreement_tolerance_days,
+    )
+
+
 def refresh(
     commcell_id: int | None = None,
     *,
     now: datetime | None = None,
-    aging_time: time = DEFAULT_AGING_TIME,
-    aging_utc_offset_minutes: int = 0,
+    settings: "RetentionSettings | None" = None,
 ) -> RefreshCounts:
     """Rewrite ChainCadence and CopyRetentionSummary rows in one transaction.
 
-    ``commcell_id`` limits the work to one CommCell; None analyses every CommCell.
-    Jobs that start after ``now`` are ignored, so a past moment can be replayed.
+    ``commcell_id`` limits the work to one CommCell; None analyses every CommCell,
+    each with its own settings. ``settings`` replaces the stored settings of the one
+    CommCell. Jobs that start after ``now`` are ignored, so a past moment can be
+    replayed.
     """
-    params = _params(commcell_id, None, now, aging_time, aging_utc_offset_minutes)
-    dialect = dialect_for(connection.vendor)
-    commcell = commcell_id is not None
-    chain_scope = queries.scope_filter(commcell=commcell, storage_policy=False)
-    where = "WHERE commcell_id = %(commcell_id)s" if commcell else ""
+    from apps.commcell.models import CommCell
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    now = _aware(now)
+    if commcell_id is None:
+        if settings is not None:
+            raise ValueError(
+                "Settings apply to one CommCell; pass its commcell_id with them."
+            )
+        ids = list(CommCell.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = [commcell_id]
+
+    chains = copies = 0
+    with transaction.atomic():
+        for one_id in ids:
+            counts = _refresh_one(one_id, now, analysis_settings(one_id, now, settings))
+            chains += counts.chains
+            copies += counts.copies
+    return RefreshCounts(chains=chains, copies=copies)
+
+
+def _refresh_one(
+    commcell_id: int, now: datetime, resolved: AnalysisSettings
+) -> RefreshCounts:
+    params = _params(commcell_id, None, None, now, resolved)
+    dialect = dialect_for(connection.vendor)
+    chain_scope = queries.scope_filter(commcell=True, storage_policy=False)
+    where = "WHERE commcell_id = %(commcell_id)s"
+
+    with connection.cursor() as cursor:
         if dialect.session_setup:
             cursor.execute(dialect.session_setup)
 
@@ -91,7 +163,7 @@ def refresh(
             _insert(
                 "retention_copyretentionsummary",
                 queries.SUMMARY_COLUMNS,
-                queries.copy_summary_select(commcell=commcell),
+                queries.copy_summary_select(commcell=True),
             ),
             params,
         )
@@ -99,7 +171,7 @@ def refresh(
 
     logger.info(
         "Retention cadence refreshed for commcell %s: %d chains, %d copies",
-        "all" if commcell_id is None else commcell_id,
+        commcell_id,
         chains,
         copies,
     )
@@ -110,27 +182,34 @@ def job_eligibility(
     *,
     commcell_id: int | None = None,
     storage_policy_id: int | None = None,
+    copy_id: int | None = None,
+    every_copy: bool = False,
     now: datetime | None = None,
-    aging_time: time = DEFAULT_AGING_TIME,
-    aging_utc_offset_minutes: int = 0,
+    settings: "RetentionSettings | None" = None,
 ) -> Iterator[JobEligibility]:
-    """Yield the eligibility of every job of a CommCell or one storage policy.
+    """Yield the eligibility of every job of a CommCell, a storage policy or a copy.
 
-    Rows come in chain order, then by start time and job id. With a storage policy
-    the database reads that policy's jobs through the job table's storage policy
-    index, which keeps the query for one plan or copy fast. Reason codes are listed in
-    ``queries.REASONS``; "no_rule" marks jobs whose policy has no usable rule on its
-    primary copy. The iterator keeps a transaction open until it is exhausted or
-    closed, so consume it fully or close it.
+    By default only primary copies are read, one row per job; ``every_copy`` adds a
+    row per secondary copy that lists the job, and ``copy_id`` reads that copy only.
+    The CommCell's stored settings apply unless ``settings`` is given. Rows come in
+    chain order, then by start time and job id. With a storage policy the database
+    reads that policy's jobs through the job table's storage policy index, which
+    keeps the query for one plan or copy fast. Reason codes are listed in
+    ``queries.REASONS``; "no_rule" marks jobs whose copy has no usable rule. The
+    iterator keeps a transaction open until it is exhausted or closed, so consume it
+    fully or close it.
     """
-    params = _params(
-        commcell_id, storage_policy_id, now, aging_time, aging_utc_offset_minutes
-    )
+    now = _aware(now)
+    owner = _owning_commcell(commcell_id, storage_policy_id, copy_id)
+    resolved = analysis_settings(owner, now, settings)
+    params = _params(commcell_id, storage_policy_id, copy_id, now, resolved)
     dialect = dialect_for(connection.vendor)
     scope = queries.scope_filter(
         commcell=commcell_id is not None, storage_policy=storage_policy_id is not None
     )
-    sql = queries.job_select(dialect, scope)
+    sql = queries.job_select(
+        dialect, scope, every_copy=every_copy, copy=copy_id is not None
+    )
 
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -157,46 +236,79 @@ def job_eligibility_for_plan(plan_id: int, **kwargs) -> Iterator[JobEligibility]
 
 
 def job_eligibility_for_copy(copy_id: int, **kwargs) -> Iterator[JobEligibility]:
-    """Yield the eligibility of the jobs of a copy's storage policy.
+    """Yield the eligibility of the jobs on one copy under that copy's rule.
 
-    The rule applied is always the primary copy's, whichever copy is given.
+    A primary copy holds its storage policy's jobs; a secondary copy holds the jobs
+    collected for it, so it yields nothing until they are collected.
     """
-    from apps.commcell.models import StoragePolicyCopy
+    return job_eligibility(copy_id=copy_id, **kwargs)
 
-    copy = StoragePolicyCopy.objects.get(pk=copy_id)
-    return job_eligibility(storage_policy_id=copy.storage_policy_id, **kwargs)
+
+def _owning_commcell(
+    commcell_id: int | None, storage_policy_id: int | None, copy_id: int | None
+) -> int:
+    from apps.commcell.models import StoragePolicy, StoragePolicyCopy
+
+    if commcell_id is not None:
+        return commcell_id
+    if copy_id is not None:
+        copy = StoragePolicyCopy.objects.filter(pk=copy_id).first()
+        if copy is None:
+            raise ValueError(f"Storage policy copy {copy_id} does not exist.")
+        return copy.commcell_id
+    if storage_policy_id is not None:
+        policy = StoragePolicy.objects.filter(pk=storage_policy_id).first()
+        if policy is None:
+            raise ValueError(f"Storage policy {storage_policy_id} does not exist.")
+        return policy.commcell_id
+    raise ValueError(
+        "Pass commcell_id, storage_policy_id or copy_id: the settings of the "
+        "CommCell decide the results."
+    )
 
 
 def _insert(table: str, columns: tuple[str, ...], select: str) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) {select}"
 
 
-def _params(
-    commcell_id: int | None,
-    storage_policy_id: int | None,
-    now: datetime | None,
-    aging_time: time,
-    aging_utc_offset_minutes: int,
-) -> dict:
+def _aware(now: datetime | None) -> datetime:
     now = now or timezone.now()
     if timezone.is_naive(now):
         raise ValueError(
             f"The analysis time {now.isoformat()} has no time zone; pass an aware "
             "datetime such as django.utils.timezone.now()."
         )
+    return now
 
+
+def _params(
+    commcell_id: int | None,
+    storage_policy_id: int | None,
+    copy_id: int | None,
+    now: datetime,
+    resolved: AnalysisSettings,
+) -> dict:
+    aging_time = resolved.aging_time
     local_minutes = aging_time.hour * 60 + aging_time.minute
-    offset_ms = ((local_minutes - aging_utc_offset_minutes) % 1440) * 60_000
+    utc_minutes = (local_minutes - resolved.aging_utc_offset_minutes) % 1440
+    offset_ms = utc_minutes * 60_000
     now_ms = _to_ms(now)
     last_run_ms = (now_ms - offset_ms) // queries.DAY_MS * queries.DAY_MS + offset_ms
+    tolerance_ms = round(resolved.disagreement_tolerance_days * queries.DAY_MS)
     return {
         "now": connection.ops.adapt_datetimefield_value(now),
         "now_ms": now_ms,
         "last_run_ms": last_run_ms,
         "offset_ms": offset_ms,
-        "cycles_unknown": CYCLES_WHEN_UNKNOWN,
+        "cycles_unknown": resolved.cycles_when_unknown,
+        "days_only": int(resolved.days_only_retention),
+        "errors_full": int(resolved.errors_full_starts_cycle),
+        "synthetic_full": int(resolved.synthetic_full_starts_cycle),
+        "open_cycle_factor": float(resolved.open_cycle_factor),
+        "tolerance_ms": tolerance_ms,
         "commcell_id": commcell_id,
         "storage_policy_id": storage_policy_id,
+        "copy_id": copy_id,
     }
 
 
@@ -210,7 +322,7 @@ def _from_ms(value: int) -> datetime:
 
 def _job_row(row: tuple) -> JobEligibility:
     (pk, job_id, commcell_id, policy_id, client_id, subclient, cycle_no) = row[:7]
-    start_ms, reason, retain_ms = row[7:]
+    start_ms, reason, retain_ms, copy_id, disagrees = row[7:]
     return JobEligibility(
         id=pk,
         job_id=job_id,
@@ -222,4 +334,6 @@ def _job_row(row: tuple) -> JobEligibility:
         start_time=_from_ms(start_ms),
         reason=reason,
         retain_until=None if retain_ms is None else _from_ms(retain_ms),
+        copy_id=copy_id,
+        disagrees=bool(disagrees),
     )

@@ -1,18 +1,22 @@
 """SQL text of the retention analysis, built for one dialect.
 
-The jobs of a chain (commcell, storage policy, client, subclient) are read once in
-(start time, job id) order. A running count of qualifying fulls numbers the cycles:
-jobs before the first qualifying full form cycle 0, and cycle k starts at the k-th
-qualifying full. One row per cycle then carries its full's start, its last job's
-start and, through ``LEAD(full, C)``, the start of the C-th newer qualifying full.
-Cycle k is due at ``max(start(F[k+C]), start(last job of k) + D days)`` and ages at
-the first data aging run at or after that moment.
+A chain is the jobs of one client and subclient on one copy. The primary copy of a
+storage policy (copy precedence 1) holds the policy's jobs; a secondary copy holds
+the jobs the CommServe lists on it (``commcell_joboncopy``). The jobs of every chain
+are read once in (start time, job id) order. A running count of qualifying fulls
+numbers the cycles: jobs before the first qualifying full form cycle 0, and cycle k
+starts at the k-th qualifying full. One row per cycle then carries its full's start,
+its last job's start and, through ``LEAD(full, C)``, the start of the C-th newer
+qualifying full. Cycle k is due at ``max(start(F[k+C]), start(last job of k) + D
+days)`` and ages at the first data aging run at or after that moment. A manual
+retain-until date later than that moment moves the job's date to it.
 
 Times are integer milliseconds since 1970 UTC (see ``dialects``). Named parameters:
 ``now`` (the timestamp column's stored form), ``now_ms``, ``last_run_ms`` (the last
 data aging run at or before ``now``), ``offset_ms`` (time of day of the aging runs, in
-UTC), ``cycles_unknown`` and, when the scope filters on them, ``commcell_id`` and
-``storage_policy_id``.
+UTC), ``cycles_unknown``, ``days_only``, ``errors_full``, ``synthetic_full`` (0 or 1),
+``open_cycle_factor``, ``tolerance_ms`` and, when the scope filters on them,
+``commcell_id``, ``storage_policy_id`` and ``copy_id``.
 """
 
 from .dialects import Dialect
@@ -20,20 +24,32 @@ from .dialects import Dialect
 DAY_MS = 86_400_000
 DAY = f"CAST({DAY_MS} AS BIGINT)"
 OFFSET = "CAST(%(offset_ms)s AS BIGINT)"
+NOW_MS = "CAST(%(now_ms)s AS BIGINT)"
+LAST_RUN_MS = "CAST(%(last_run_ms)s AS BIGINT)"
 
 FULL_LEVELS = "('full', 'synthetic_full')"
-# Completed-with-errors fulls start a cycle, as Commvault treats them for most agents.
-# Failed, killed, running and other fulls do not.
-GOOD_OUTCOMES = "('completed', 'completed_warnings', 'completed_errors')"
-QUALIFYING = f"j.level IN {FULL_LEVELS} AND j.outcome IN {GOOD_OUTCOMES}"
+# Completed fulls always start a cycle. Completed-with-errors fulls and synthetic
+# fulls do when the settings say so (both by default). Failed, killed, running and
+# other fulls never do.
+QUALIFYING = (
+    f"j.level IN {FULL_LEVELS} "
+    "AND (j.outcome IN ('completed', 'completed_warnings') "
+    "OR (j.outcome = 'completed_errors' AND %(errors_full)s = 1)) "
+    "AND (j.level = 'full' OR %(synthetic_full)s = 1)"
+)
 
-CHAIN = "commcell_id, storage_policy_id, client_key, subclient_key"
+# The copy key is 0 for jobs whose storage policy has no primary copy.
+CHAIN = "commcell_id, copy_key, storage_policy_id, client_key, subclient_key"
+
+# CommServe "retained by" value of manual retention set by a user.
+RETAINED_BY_USER = 4
 
 # Reason codes of the per-job query.
 REASONS = (
     "eligible",
     "basic_days",
     "basic_cycles",
+    "manual_retention",
     "job_running",
     "aging_disabled",
     "infinite_retention",
@@ -41,24 +57,40 @@ REASONS = (
     "no_rule",
 )
 
+# Where a copy's jobs come from (CopyRetentionSummary.job_source).
+POLICY_JOBS = "policy_jobs"
+COPY_JOBS = "copy_jobs"
+NOT_COLLECTED = "not_collected"
+
 
 def aging_run(moment: str) -> str:
     """Return SQL for the first data aging run at or after ``moment`` (milliseconds)."""
     return f"((({moment}) - {OFFSET} + {DAY} - 1) / {DAY}) * {DAY} + {OFFSET}"
 
 
-def scope_filter(*, commcell: bool, storage_policy: bool, alias: str = "j") -> str:
+def scope_filter(
+    *,
+    commcell: bool,
+    storage_policy: bool,
+    alias: str = "j",
+    copy: bool = False,
+    copy_alias: str = "r",
+) -> str:
     parts = []
     if commcell:
         parts.append(f"AND {alias}.commcell_id = %(commcell_id)s")
     if storage_policy:
         parts.append(f"AND {alias}.storage_policy_id = %(storage_policy_id)s")
+    if copy:
+        parts.append(f"AND {copy_alias}.copy_id = %(copy_id)s")
     return " ".join(parts)
 
 
 def _rule_cte() -> str:
-    # The primary copy (precedence 1) of each storage policy and its retention rule.
-    # Unknown cycles count as `cycles_unknown`. Invalid values make the rule unusable.
+    # Every copy analysed: the primary copy (precedence 1, the lowest id when a
+    # policy lists several) and each active secondary copy, with its retention rule.
+    # Unknown cycles count as `cycles_unknown`, and days-only retention turns every
+    # rule's cycles to 0. Invalid values make the rule unusable.
     return """
     primary_copy AS (
         SELECT storage_policy_id, MIN(id) AS copy_id
@@ -68,32 +100,105 @@ def _rule_cte() -> str:
     ),
     rule AS (
         SELECT
-            p.storage_policy_id,
-            p.copy_id,
+            c.storage_policy_id,
+            c.id AS copy_id,
+            CASE WHEN p.copy_id IS NULL THEN 0 ELSE 1 END AS is_primary,
             r.id AS rule_id,
             r.retention_days AS days,
-            CASE WHEN r.cycles_reported THEN r.retention_cycles
-                ELSE %(cycles_unknown)s END AS cycles,
+            CASE
+                WHEN %(days_only)s = 1 THEN 0
+                WHEN r.cycles_reported THEN r.retention_cycles
+                ELSE %(cycles_unknown)s
+            END AS cycles,
             CASE WHEN r.data_aging_enabled THEN 1 ELSE 0 END AS aging,
             CASE WHEN r.id IS NULL OR r.retention_days < -1
                 OR r.retention_cycles < 0 THEN 0 ELSE 1 END AS valid
-        FROM primary_copy p
-        LEFT JOIN retention_retentionrule r ON r.copy_id = p.copy_id
+        FROM commcell_storagepolicycopy c
+        LEFT JOIN primary_copy p ON p.copy_id = c.id
+        LEFT JOIN retention_retentionrule r ON r.copy_id = c.id
+        WHERE c.removed_at IS NULL
+            AND (p.copy_id IS NOT NULL OR (c.active AND COALESCE(c.copy_precedence, 0) <> 1))
     )"""
 
 
-def _jobs_cte(dialect: Dialect, scope: str) -> str:
-    # The inner query projects each job to a few integers before the window sorts
-    # them, so the sort stores about 70 bytes per job instead of every column. All
-    # window functions share one window, so the jobs are sorted once. Running sums
-    # at the last job of each cycle then give the cycle's counts without grouping
-    # every job a second time.
+def _job_columns(dialect: Dialect, aged: str) -> str:
+    # The columns of one job on one copy, projected to a few integers. ``aged`` is
+    # the aged flag of that copy: the job table's for the primary copy, the
+    # CommServe's per-copy flag for a secondary copy.
     start_ms = dialect.to_ms.format("j.start_time")
-    days_only_eligible = (
-        f"CASE WHEN j.is_aged = FALSE AND j.outcome <> 'running' AND "
-        f"{start_ms} + r.days * {DAY} <= CAST(%(last_run_ms)s AS BIGINT) "
-        "THEN 1 ELSE 0 END"
+    reported_ms = dialect.to_ms.format("jc.retain_until")
+    datable = f"({aged}) = FALSE AND j.outcome <> 'running'"
+    manual = f"jc.retained_by = {RETAINED_BY_USER}"
+    # COALESCE keeps a job without a CommServe row (all NULLs here) at "not held",
+    # so that NOT(manual_hold) stays true for it.
+    manual_hold = (
+        f"COALESCE({datable} AND {manual} AND (jc.retain_infinite "
+        f"OR {reported_ms} > {LAST_RUN_MS}), FALSE)"
     )
+    return f"""
+                j.id,
+                j.job_id,
+                j.commcell_id,
+                j.storage_policy_id,
+                COALESCE(r.copy_id, 0) AS copy_key,
+                r.rule_id,
+                j.client_id,
+                j.subclient_cv_id,
+                j.start_time,
+                COALESCE(j.client_id, 0) AS client_key,
+                COALESCE(j.subclient_cv_id, -1) AS subclient_key,
+                {start_ms} AS start_ms,
+                r.days,
+                r.cycles,
+                r.aging,
+                COALESCE(r.valid, 0) AS valid,
+                CASE WHEN {aged} THEN 1 ELSE 0 END AS is_aged,
+                CASE WHEN j.outcome = 'running' THEN 1 ELSE 0 END AS is_running,
+                CASE WHEN {datable} THEN 1 ELSE 0 END AS is_datable,
+                CASE WHEN {QUALIFYING} THEN 1 ELSE 0 END AS is_full,
+                CASE WHEN j.level = 'synthetic_full' THEN 1 ELSE 0 END AS is_synthetic,
+                CASE WHEN j.level IN {FULL_LEVELS} AND NOT ({QUALIFYING})
+                    THEN 1 ELSE 0 END AS is_failed_full,
+                CASE WHEN {manual_hold} THEN 1 ELSE 0 END AS manual_hold,
+                CASE WHEN {datable} AND NOT ({manual_hold})
+                    AND {start_ms} + r.days * {DAY} <= {LAST_RUN_MS}
+                    THEN 1 ELSE 0 END AS days_only_eligible,
+                CASE WHEN jc.id IS NULL THEN 0 ELSE 1 END AS has_report,
+                CASE WHEN jc.is_aged THEN 1 ELSE 0 END AS reported_aged,
+                CASE WHEN jc.retain_infinite THEN 1 ELSE 0 END AS reported_infinite,
+                {reported_ms} AS reported_ms,
+                CASE WHEN {manual} AND jc.retain_infinite THEN 1 ELSE 0 END
+                    AS manual_infinite,
+                CASE WHEN {manual} AND NOT jc.retain_infinite THEN {reported_ms}
+                    END AS manual_ms"""
+
+
+def _jobs_cte(dialect: Dialect, scope: str, *, secondary: bool, copy: bool) -> str:
+    # The inner query projects each job to a few integers before the window sorts
+    # them, so the sort stores about 120 bytes per job instead of every column. All
+    # window functions share one partition and order, so the jobs are sorted once.
+    # Running sums at the last job of each cycle then give the cycle's counts
+    # without grouping every job a second time.
+    copy_filter = "AND r.copy_id = %(copy_id)s" if copy else ""
+    primary = f"""
+            SELECT {_job_columns(dialect, "j.is_aged")}
+            FROM commcell_job j
+            LEFT JOIN rule r
+                ON r.storage_policy_id = j.storage_policy_id AND r.is_primary = 1
+            LEFT JOIN commcell_joboncopy jc
+                ON jc.copy_id = r.copy_id AND jc.job_id = j.job_id
+            WHERE j.storage_policy_id IS NOT NULL
+                AND j.start_time <= %(now)s
+                {scope} {copy_filter}"""
+    secondary_sql = f"""
+            UNION ALL
+            SELECT {_job_columns(dialect, "jc.is_aged")}
+            FROM commcell_joboncopy jc
+            JOIN rule r ON r.copy_id = jc.copy_id AND r.is_primary = 0
+            JOIN commcell_job j
+                ON j.commcell_id = jc.commcell_id AND j.job_id = jc.job_id
+            WHERE j.start_time <= %(now)s
+                {scope} {copy_filter}"""
     return f"""
     jobs AS (
         SELECT
@@ -107,42 +212,17 @@ def _jobs_cte(dialect: Dialect, scope: str) -> str:
             COUNT(*) OVER chain_order AS jobs_so_far,
             SUM(k.is_aged) OVER chain_order AS aged_so_far,
             SUM(k.is_datable) OVER chain_order AS datable_so_far,
+            SUM(k.manual_hold) OVER chain_order AS manual_held_so_far,
             SUM(k.is_failed_full) OVER chain_order AS failed_fulls_so_far,
+            SUM(k.is_full * k.is_synthetic) OVER chain_order AS synthetic_so_far,
             SUM(k.days_only_eligible) OVER chain_order AS days_only_so_far
-        FROM (
-            SELECT
-                j.id,
-                j.job_id,
-                j.commcell_id,
-                j.storage_policy_id,
-                j.client_id,
-                j.subclient_cv_id,
-                j.start_time,
-                COALESCE(j.client_id, 0) AS client_key,
-                COALESCE(j.subclient_cv_id, -1) AS subclient_key,
-                {start_ms} AS start_ms,
-                r.days,
-                r.cycles,
-                r.aging,
-                COALESCE(r.valid, 0) AS valid,
-                CASE WHEN j.is_aged THEN 1 ELSE 0 END AS is_aged,
-                CASE WHEN j.outcome = 'running' THEN 1 ELSE 0 END AS is_running,
-                CASE WHEN j.is_aged = FALSE AND j.outcome <> 'running'
-                    THEN 1 ELSE 0 END AS is_datable,
-                CASE WHEN {QUALIFYING} THEN 1 ELSE 0 END AS is_full,
-                CASE WHEN j.level IN {FULL_LEVELS} AND NOT ({QUALIFYING})
-                    THEN 1 ELSE 0 END AS is_failed_full,
-                {days_only_eligible} AS days_only_eligible
-            FROM commcell_job j
-            LEFT JOIN rule r ON r.storage_policy_id = j.storage_policy_id
-            WHERE j.storage_policy_id IS NOT NULL
-                AND j.start_time <= %(now)s
-                {scope}
+        FROM ({primary}
+            {secondary_sql if secondary else ""}
             {dialect.fence}
         ) k
         WINDOW chain_order AS (
-            PARTITION BY k.commcell_id, k.storage_policy_id, k.client_id,
-                k.subclient_cv_id
+            PARTITION BY k.commcell_id, k.copy_key, k.storage_policy_id,
+                k.client_id, k.subclient_cv_id
             ORDER BY k.start_time, k.job_id
             ROWS UNBOUNDED PRECEDING
         )
@@ -155,13 +235,16 @@ def _since_previous(column: str) -> str:
 
 def _cycle_ctes() -> str:
     # One row per cycle: the last job of each cycle, where the next job of the
-    # chain starts a new cycle or the chain ends.
+    # chain starts a new cycle or the chain ends. Each cycle after cycle 0 holds
+    # exactly one qualifying full, so the count of synthetic qualifying fulls in the
+    # cycle says which kind started it.
     return f"""
     cycles AS (
         SELECT
             {CHAIN},
             cycle_no,
             newest_id,
+            rule_id,
             days,
             cycles,
             aging,
@@ -169,9 +252,12 @@ def _cycle_ctes() -> str:
             full_ms,
             CASE WHEN cycle_no = 0 THEN chain_first_ms ELSE full_ms END AS first_ms,
             start_ms AS last_ms,
+            CASE WHEN cycle_no = 0 THEN -1
+                ELSE {_since_previous("synthetic_so_far")} END AS full_kind,
             {_since_previous("jobs_so_far")} AS job_count,
             {_since_previous("aged_so_far")} AS aged_count,
             {_since_previous("datable_so_far")} AS datable_count,
+            {_since_previous("manual_held_so_far")} AS manual_held,
             {_since_previous("failed_fulls_so_far")} AS failed_fulls,
             {_since_previous("days_only_so_far")} AS days_only_eligible
         FROM jobs
@@ -184,17 +270,23 @@ def _cycle_ctes() -> str:
             LEAD(c.full_ms, CASE WHEN c.cycles > 0 THEN c.cycles ELSE 1 END)
                 OVER chain_cycles AS next_full_ms,
             c.full_ms - LAG(c.full_ms) OVER chain_cycles AS interval_ms,
+            c.full_ms - LAG(c.full_ms) OVER kind_cycles AS kind_interval_ms,
             MAX(c.cycle_no) OVER chain_all AS last_cycle_no
         FROM cycles c
         WINDOW
             chain_cycles AS (
-                PARTITION BY c.commcell_id, c.storage_policy_id, c.client_key,
-                    c.subclient_key
+                PARTITION BY c.commcell_id, c.copy_key, c.storage_policy_id,
+                    c.client_key, c.subclient_key
+                ORDER BY c.cycle_no
+            ),
+            kind_cycles AS (
+                PARTITION BY c.commcell_id, c.copy_key, c.storage_policy_id,
+                    c.client_key, c.subclient_key, c.full_kind
                 ORDER BY c.cycle_no
             ),
             chain_all AS (
-                PARTITION BY c.commcell_id, c.storage_policy_id, c.client_key,
-                    c.subclient_key
+                PARTITION BY c.commcell_id, c.copy_key, c.storage_policy_id,
+                    c.client_key, c.subclient_key
             )
     ),
     due AS (
@@ -221,27 +313,184 @@ def _cycle_ctes() -> str:
     )"""
 
 
+def _judged_cte(where: str) -> str:
+    # Each job with its cycle: the rule's moment, whether a later manual date wins,
+    # the reason code and the retain-until date (the aging run), and whether the
+    # CommServe's own date disagrees with it. The reason order follows the engine:
+    # aged, no usable rule, aging disabled, running, manual infinite retention,
+    # infinite days, no date yet, eligible, manual retention, then the rule's reason.
+    moment = f"""
+                CASE
+                    WHEN d.valid = 0 OR d.days = -1 THEN NULL
+                    WHEN d.cycles = 0 THEN j.start_ms + d.days * {DAY}
+                    ELSE d.due_ms
+                END"""
+    return f"""
+    ruled AS (
+        SELECT
+            j.id,
+            j.job_id,
+            j.commcell_id,
+            j.copy_key,
+            j.storage_policy_id,
+            j.client_key,
+            j.subclient_key,
+            j.cycle_no,
+            j.start_ms,
+            j.is_aged,
+            j.is_running,
+            j.has_report,
+            j.reported_aged,
+            j.reported_infinite,
+            j.reported_ms,
+            j.manual_infinite,
+            j.manual_ms,
+            d.valid,
+            d.aging,
+            d.days,
+            d.cycles,
+            d.last_ms,
+            d.next_full_ms,
+            {moment} AS rule_ms
+        FROM jobs j
+        JOIN dated d
+            ON d.commcell_id = j.commcell_id
+            AND d.copy_key = j.copy_key
+            AND d.storage_policy_id = j.storage_policy_id
+            AND d.client_key = j.client_key
+            AND d.subclient_key = j.subclient_key
+            AND d.cycle_no = j.cycle_no
+        {where}
+    ),
+    won AS (
+        SELECT
+            ruled.*,
+            CASE WHEN manual_ms IS NOT NULL AND rule_ms IS NOT NULL
+                AND manual_ms > rule_ms THEN 1 ELSE 0 END AS manual_wins
+        FROM ruled
+    ),
+    dated_job AS (
+        SELECT
+            won.*,
+            CASE WHEN manual_wins = 1 THEN {aging_run("manual_ms")}
+                ELSE {aging_run("rule_ms")} END AS final_ms
+        FROM won
+    ),
+    judged AS (
+        SELECT
+            dated_job.*,
+            CASE
+                WHEN is_aged = 1 THEN 'aged'
+                WHEN valid = 0 THEN 'no_rule'
+                WHEN aging = 0 THEN 'aging_disabled'
+                WHEN is_running = 1 THEN 'job_running'
+                WHEN manual_infinite = 1 OR days = -1 THEN 'infinite_retention'
+                WHEN rule_ms IS NULL THEN 'basic_cycles'
+                WHEN final_ms <= {NOW_MS} THEN 'eligible'
+                WHEN manual_wins = 1 THEN 'manual_retention'
+                WHEN cycles = 0 THEN 'basic_days'
+                WHEN next_full_ms > last_ms + days * {DAY} THEN 'basic_cycles'
+                ELSE 'basic_days'
+            END AS reason,
+            CASE
+                WHEN is_aged = 1 OR valid = 0 OR aging = 0 OR is_running = 1
+                    OR manual_infinite = 1 OR days = -1 THEN NULL
+                ELSE final_ms
+            END AS retain_ms
+        FROM dated_job
+    ),
+    compared AS (
+        SELECT
+            judged.*,
+            {_disagrees()} AS disagrees,
+            CASE WHEN reported_infinite = 0 AND reported_ms IS NOT NULL
+                AND retain_ms IS NOT NULL
+                THEN ABS(reported_ms - retain_ms) END AS difference_ms
+        FROM judged
+    )"""
+
+
+def _disagrees() -> str:
+    # The CommServe's date disagrees with the computed one when: it aged a job the
+    # rules keep; the rules let the job go (or the job table says aged) while it
+    # keeps the job past the tolerance; it keeps the job forever where the rules
+    # give a date; it gives a date where the rules give none; or both give dates
+    # more than the tolerance apart. Jobs without a usable rule are not compared.
+    tolerance = "CAST(%(tolerance_ms)s AS BIGINT)"
+    return f"""CASE
+                WHEN has_report = 0 OR valid = 0 THEN 0
+                WHEN reason = 'aged' THEN CASE WHEN reported_aged = 0
+                    AND (reported_infinite = 1
+                        OR reported_ms > {NOW_MS} + {tolerance})
+                    THEN 1 ELSE 0 END
+                WHEN reported_aged = 1 THEN CASE WHEN reason <> 'eligible'
+                    THEN 1 ELSE 0 END
+                WHEN reported_infinite = 1 THEN CASE WHEN retain_ms IS NOT NULL
+                    THEN 1 ELSE 0 END
+                WHEN reported_ms IS NULL THEN 0
+                WHEN retain_ms IS NULL THEN 1
+                WHEN ABS(reported_ms - retain_ms) > {tolerance} THEN 1
+                ELSE 0
+            END"""
+
+
+def _median(column: str, rank: str, count: str, when: str = "") -> str:
+    condition = f"({rank} = ({count} + 1) / 2 OR {rank} = ({count} + 2) / 2)"
+    if when:
+        condition = f"{when} AND {condition}"
+    return f"AVG(CASE WHEN {condition} THEN {column} END)"
+
+
 def chain_select(dialect: Dialect, scope: str) -> str:
-    """Return the SELECT of one ChainCadence row per chain, in column order."""
+    """Return the SELECT of one ChainCadence row per chain and copy, in column order."""
     ms = dialect.from_ms
+    not_null_first = "CASE WHEN {0} IS NULL THEN 1 ELSE 0 END, {0}"
     return f"""
     WITH {_rule_cte()},
-    {_jobs_cte(dialect, scope)},
+    {_jobs_cte(dialect, scope, secondary=True, copy=False)},
     {_cycle_ctes()},
+    {_judged_cte("WHERE j.has_report = 1")},
+    reported AS (
+        SELECT
+            {CHAIN},
+            COUNT(*) AS reported_count,
+            SUM(disagrees) AS disagreeing_count,
+            MAX(CASE WHEN disagrees = 1 THEN difference_ms END) AS max_difference_ms,
+            MAX(CASE WHEN example_rank = 1 AND disagrees = 1 THEN id END)
+                AS example_id
+        FROM (
+            SELECT
+                compared.*,
+                ROW_NUMBER() OVER (
+                    PARTITION BY {CHAIN}
+                    ORDER BY disagrees DESC,
+                        {not_null_first.format("difference_ms")} DESC, job_id
+                ) AS example_rank
+            FROM compared
+        ) ranked_reports
+        GROUP BY {CHAIN}
+    ),
     ranked AS (
         SELECT
             dated.*,
             ROW_NUMBER() OVER (
                 PARTITION BY {CHAIN}
-                ORDER BY CASE WHEN interval_ms IS NULL THEN 1 ELSE 0 END, interval_ms
+                ORDER BY {not_null_first.format("interval_ms")}
             ) AS interval_rank,
-            COUNT(interval_ms) OVER (PARTITION BY {CHAIN}) AS interval_count
+            COUNT(interval_ms) OVER (PARTITION BY {CHAIN}) AS interval_count,
+            ROW_NUMBER() OVER (
+                PARTITION BY {CHAIN}, full_kind
+                ORDER BY {not_null_first.format("kind_interval_ms")}
+            ) AS kind_rank,
+            COUNT(kind_interval_ms) OVER (PARTITION BY {CHAIN}, full_kind)
+                AS kind_count
         FROM dated
     ),
     chain AS (
         SELECT
             {CHAIN},
             MAX(newest_id) AS newest_id,
+            MAX(rule_id) AS rule_id,
             MAX(days) AS days,
             MAX(cycles) AS cycles,
             MAX(valid) AS valid,
@@ -254,16 +503,19 @@ def chain_select(dialect: Dialect, scope: str) -> str:
             MAX(last_ms) AS last_ms,
             MAX(full_ms) AS last_full_ms,
             MAX(CASE WHEN cycle_no = last_cycle_no THEN first_ms END) AS open_ms,
-            AVG(CASE WHEN interval_rank = (interval_count + 1) / 2
-                OR interval_rank = (interval_count + 2) / 2
-                THEN interval_ms END) AS median_interval_ms,
+            {_median("interval_ms", "interval_rank", "interval_count")}
+                AS median_interval_ms,
+            {_median("kind_interval_ms", "kind_rank", "kind_count", "full_kind = 0")}
+                AS median_full_ms,
+            {_median("kind_interval_ms", "kind_rank", "kind_count", "full_kind = 1")}
+                AS median_synthetic_ms,
             MAX(CASE WHEN cycle_no >= 1 AND cycle_no = last_cycle_no
                 - (CASE WHEN cycles > 0 THEN cycles ELSE 0 END)
                 THEN full_run_ms - full_ms END) AS kept_ms,
             SUM(CASE
                 WHEN valid = 0 OR aging = 0 OR days = -1 THEN 0
                 WHEN cycles = 0 THEN days_only_eligible
-                WHEN run_ms <= CAST(%(now_ms)s AS BIGINT) THEN datable_count
+                WHEN run_ms <= {NOW_MS} THEN datable_count - manual_held
                 ELSE 0
             END) AS eligible_count,
             SUM(aged_count) AS aged_count
@@ -273,12 +525,12 @@ def chain_select(dialect: Dialect, scope: str) -> str:
     SELECT
         chain.commcell_id,
         chain.storage_policy_id,
-        NULLIF(client_key, 0),
-        NULLIF(subclient_key, -1),
+        NULLIF(chain.client_key, 0),
+        NULLIF(chain.subclient_key, -1),
         newest.client_name,
         newest.subclient_name,
-        rule.copy_id,
-        rule.rule_id,
+        NULLIF(chain.copy_key, 0),
+        chain.rule_id,
         job_count,
         full_count,
         failed_fulls,
@@ -288,9 +540,12 @@ def chain_select(dialect: Dialect, scope: str) -> str:
         CASE WHEN last_full_ms IS NULL THEN NULL
             ELSE {ms.format("last_full_ms")} END,
         median_interval_ms / {DAY_MS}.0,
-        (CAST(%(now_ms)s AS BIGINT) - open_ms) / {DAY_MS}.0,
+        median_full_ms / {DAY_MS}.0,
+        median_synthetic_ms / {DAY_MS}.0,
+        ({NOW_MS} - open_ms) / {DAY_MS}.0,
         CASE WHEN chain.valid = 1 AND chain.cycles > 0 AND chain.days > 0
-            AND CAST(%(now_ms)s AS BIGINT) - open_ms > 2 * chain.days * {DAY}
+            AND ({NOW_MS} - open_ms) / {DAY_MS}.0
+                > %(open_cycle_factor)s * chain.days
             THEN TRUE ELSE FALSE END,
         kept_ms / {DAY_MS}.0,
         CASE WHEN kept_ms IS NULL OR chain.days < 0 THEN NULL
@@ -298,10 +553,19 @@ def chain_select(dialect: Dialect, scope: str) -> str:
         eligible_count,
         aged_count,
         job_count - eligible_count - aged_count,
+        COALESCE(reported.reported_count, 0),
+        COALESCE(reported.disagreeing_count, 0),
+        reported.max_difference_ms / {DAY_MS}.0,
+        reported.example_id,
         %(now)s
     FROM chain
     JOIN commcell_job newest ON newest.id = chain.newest_id
-    LEFT JOIN rule ON rule.storage_policy_id = chain.storage_policy_id"""
+    LEFT JOIN reported
+        ON reported.commcell_id = chain.commcell_id
+        AND reported.copy_key = chain.copy_key
+        AND reported.storage_policy_id = chain.storage_policy_id
+        AND reported.client_key = chain.client_key
+        AND reported.subclient_key = chain.subclient_key"""
 
 
 CHAIN_COLUMNS = (
@@ -321,6 +585,8 @@ CHAIN_COLUMNS = (
     "last_job_start",
     "last_full_start",
     "median_full_interval_days",
+    "median_full_only_interval_days",
+    "median_synthetic_full_interval_days",
     "open_cycle_age_days",
     "open_cycle_flagged",
     "effective_retention_days",
@@ -328,41 +594,46 @@ CHAIN_COLUMNS = (
     "eligible_job_count",
     "aged_job_count",
     "retained_job_count",
+    "reported_job_count",
+    "disagreeing_job_count",
+    "max_disagreement_days",
+    "disagreement_example_job_id",
     "computed_at",
 )
 
 
-def _median(column: str, rank: str, count: str) -> str:
-    return (
-        f"AVG(CASE WHEN {rank} = ({count} + 1) / 2 OR {rank} = ({count} + 2) / 2 "
-        f"THEN {column} END)"
-    )
-
-
 def copy_summary_select(*, commcell: bool) -> str:
-    """Return the SELECT of one CopyRetentionSummary row per primary copy.
+    """Return the SELECT of one CopyRetentionSummary row per analysed copy.
 
-    It reads the ChainCadence rows, so those must be refreshed first.
+    It reads the ChainCadence rows, so those must be refreshed first. A secondary
+    copy without any collected job row gets the job source "not_collected" and zero
+    counts instead of figures guessed from its policy's jobs.
     """
     scope = scope_filter(commcell=commcell, storage_policy=False, alias="c")
     chain_scope = scope_filter(commcell=commcell, storage_policy=False, alias="cc")
+    not_null_first = "CASE WHEN {0} IS NULL THEN 1 ELSE 0 END, {0}"
+
+    def rank(column: str, name: str) -> str:
+        return f"""
+            ROW_NUMBER() OVER (
+                PARTITION BY copy_id ORDER BY {not_null_first.format(column)}
+            ) AS {name}_rank,
+            COUNT({column}) OVER (PARTITION BY copy_id) AS {name}_count"""
+
     return f"""
-    WITH ranked AS (
+    WITH {_rule_cte()},
+    ranked AS (
         SELECT
             cc.*,
+            {rank("median_full_interval_days", "interval")},
+            {rank("median_full_only_interval_days", "full")},
+            {rank("median_synthetic_full_interval_days", "synthetic")},
+            {rank("effective_retention_days", "kept")},
             ROW_NUMBER() OVER (
                 PARTITION BY copy_id
-                ORDER BY CASE WHEN median_full_interval_days IS NULL THEN 1 ELSE 0 END,
-                    median_full_interval_days
-            ) AS interval_rank,
-            COUNT(median_full_interval_days) OVER (PARTITION BY copy_id)
-                AS interval_count,
-            ROW_NUMBER() OVER (
-                PARTITION BY copy_id
-                ORDER BY CASE WHEN effective_retention_days IS NULL THEN 1 ELSE 0 END,
-                    effective_retention_days
-            ) AS kept_rank,
-            COUNT(effective_retention_days) OVER (PARTITION BY copy_id) AS kept_count
+                ORDER BY disagreeing_job_count DESC,
+                    {not_null_first.format("max_disagreement_days")} DESC, id
+            ) AS example_rank
         FROM retention_chaincadence cc
         WHERE cc.copy_id IS NOT NULL {chain_scope}
     ),
@@ -377,13 +648,26 @@ def copy_summary_select(*, commcell: bool) -> str:
                 AS chains_failing,
             {_median("median_full_interval_days", "interval_rank", "interval_count")}
                 AS median_interval,
+            {_median("median_full_only_interval_days", "full_rank", "full_count")}
+                AS median_full,
+            {
+        _median(
+            "median_synthetic_full_interval_days", "synthetic_rank", "synthetic_count"
+        )
+    }
+                AS median_synthetic,
             {_median("effective_retention_days", "kept_rank", "kept_count")}
                 AS median_kept,
             MAX(open_cycle_age_days) AS max_open_age,
             SUM(CASE WHEN open_cycle_flagged THEN 1 ELSE 0 END) AS flagged,
             SUM(eligible_job_count) AS eligible,
             SUM(retained_job_count) AS retained,
-            SUM(aged_job_count) AS aged
+            SUM(aged_job_count) AS aged,
+            SUM(reported_job_count) AS reported,
+            SUM(disagreeing_job_count) AS disagreeing,
+            MAX(max_disagreement_days) AS max_difference,
+            MAX(CASE WHEN example_rank = 1 THEN disagreement_example_job_id END)
+                AS example_id
         FROM ranked
         GROUP BY copy_id
     )
@@ -396,12 +680,21 @@ def copy_summary_select(*, commcell: bool) -> str:
         r.retention_days,
         r.retention_cycles,
         COALESCE(r.data_aging_enabled, TRUE),
+        CASE
+            WHEN rule.is_primary = 1 THEN '{POLICY_JOBS}'
+            WHEN EXISTS (
+                SELECT 1 FROM commcell_joboncopy jc WHERE jc.copy_id = c.id
+            ) THEN '{COPY_JOBS}'
+            ELSE '{NOT_COLLECTED}'
+        END,
         COALESCE(p.chain_count, 0),
         COALESCE(p.job_count, 0),
         COALESCE(p.full_count, 0),
         COALESCE(p.failed_fulls, 0),
         COALESCE(p.chains_failing, 0),
         p.median_interval,
+        p.median_full,
+        p.median_synthetic,
         p.median_kept,
         CASE WHEN p.median_kept IS NULL OR r.retention_days IS NULL
             OR r.retention_days < 0 THEN NULL
@@ -411,15 +704,16 @@ def copy_summary_select(*, commcell: bool) -> str:
         COALESCE(p.eligible, 0),
         COALESCE(p.retained, 0),
         COALESCE(p.aged, 0),
+        COALESCE(p.reported, 0),
+        COALESCE(p.disagreeing, 0),
+        p.max_difference,
+        p.example_id,
         %(now)s
-    FROM commcell_storagepolicycopy c
+    FROM rule
+    JOIN commcell_storagepolicycopy c ON c.id = rule.copy_id
     LEFT JOIN retention_retentionrule r ON r.copy_id = c.id
     LEFT JOIN per_copy p ON p.copy_id = c.id
-    WHERE c.id IN (
-        SELECT MIN(id) FROM commcell_storagepolicycopy
-        WHERE copy_precedence = 1 AND removed_at IS NULL
-        GROUP BY storage_policy_id
-    ) {scope}"""
+    WHERE 1 = 1 {scope}"""
 
 
 SUMMARY_COLUMNS = (
@@ -431,12 +725,15 @@ SUMMARY_COLUMNS = (
     "retention_days",
     "retention_cycles",
     "data_aging_enabled",
+    "job_source",
     "chain_count",
     "job_count",
     "qualifying_full_count",
     "failed_full_count",
     "chains_with_failed_fulls",
     "median_full_interval_days",
+    "median_full_only_interval_days",
+    "median_synthetic_full_interval_days",
     "effective_retention_days",
     "retention_delay_days",
     "max_open_cycle_age_days",
@@ -444,56 +741,41 @@ SUMMARY_COLUMNS = (
     "eligible_job_count",
     "retained_job_count",
     "aged_job_count",
+    "reported_job_count",
+    "disagreeing_job_count",
+    "max_disagreement_days",
+    "disagreement_example_job_id",
     "computed_at",
 )
 
 
-def job_select(dialect: Dialect, scope: str) -> str:
-    """Return the per-job eligibility SELECT, one row per job in the scope.
+def job_select(dialect: Dialect, scope: str, *, every_copy: bool, copy: bool) -> str:
+    """Return the per-job eligibility SELECT, one row per job and copy in the scope.
 
-    Columns: id, job_id, commcell_id, storage_policy_id, client_id, subclient_cv_id,
-    cycle_no, start_ms, reason, retain_until_ms (NULL when no date is known).
+    Without ``every_copy`` only the primary copies are read. With ``copy`` the
+    scope is the one copy in the ``copy_id`` parameter. Columns: id, job_id,
+    commcell_id, storage_policy_id, client_id, subclient_cv_id, cycle_no, start_ms,
+    reason, retain_until_ms (NULL when no date is known), copy_id, disagrees.
     """
-    days_only_run = aging_run(f"j.start_ms + d.days * {DAY}")
+    secondary = every_copy or copy
     return f"""
     WITH {_rule_cte()},
-    {_jobs_cte(dialect, scope)},
-    {_cycle_ctes()}
+    {_jobs_cte(dialect, scope, secondary=secondary, copy=copy)},
+    {_cycle_ctes()},
+    {_judged_cte("")}
     SELECT
-        j.id,
-        j.job_id,
-        j.commcell_id,
-        j.storage_policy_id,
-        NULLIF(j.client_key, 0),
-        NULLIF(j.subclient_key, -1),
-        j.cycle_no,
-        j.start_ms,
-        CASE
-            WHEN j.is_aged = 1 THEN 'aged'
-            WHEN d.valid = 0 THEN 'no_rule'
-            WHEN d.aging = 0 THEN 'aging_disabled'
-            WHEN j.is_running = 1 THEN 'job_running'
-            WHEN d.days = -1 THEN 'infinite_retention'
-            WHEN d.cycles = 0 THEN CASE
-                WHEN j.start_ms + d.days * {DAY} <= CAST(%(last_run_ms)s AS BIGINT)
-                THEN 'eligible' ELSE 'basic_days' END
-            WHEN d.next_full_ms IS NULL THEN 'basic_cycles'
-            WHEN d.run_ms <= CAST(%(now_ms)s AS BIGINT) THEN 'eligible'
-            WHEN d.next_full_ms > d.last_ms + d.days * {DAY} THEN 'basic_cycles'
-            ELSE 'basic_days'
-        END,
-        CASE
-            WHEN j.is_aged = 1 OR d.valid = 0 OR d.aging = 0 OR j.is_running = 1
-                OR d.days = -1 THEN NULL
-            WHEN d.cycles = 0 THEN {days_only_run}
-            ELSE d.run_ms
-        END
-    FROM jobs j
-    JOIN dated d
-        ON d.commcell_id = j.commcell_id
-        AND d.storage_policy_id = j.storage_policy_id
-        AND d.client_key = j.client_key
-        AND d.subclient_key = j.subclient_key
-        AND d.cycle_no = j.cycle_no
-    ORDER BY j.commcell_id, j.storage_policy_id, j.client_key, j.subclient_key,
-        j.start_ms, j.job_id"""
+        id,
+        job_id,
+        commcell_id,
+        storage_policy_id,
+        NULLIF(client_key, 0),
+        NULLIF(subclient_key, -1),
+        cycle_no,
+        start_ms,
+        reason,
+        retain_ms,
+        NULLIF(copy_key, 0),
+        disagrees
+    FROM compared
+    ORDER BY commcell_id, storage_policy_id, copy_key, client_key, subclient_key,
+        start_ms, job_id"""

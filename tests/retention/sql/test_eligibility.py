@@ -1,12 +1,16 @@
 """Per-job eligibility and chain cadence computed in SQL, on PostgreSQL."""
 
 from collections import Counter
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 
 from apps.retention import sql as retention_sql
-from apps.retention.models import ChainCadence, CopyRetentionSummary
+from apps.retention.models import (
+    ChainCadence,
+    CopyRetentionSummary,
+    RetentionSettings,
+)
 from tests.factories import ClientFactory, CommCellFactory
 from tests.retention.sql.scenarios import (
     DONE,
@@ -230,15 +234,14 @@ def test_aging_time_and_offset(commcell, client):
     jobs = add_jobs(
         commcell, policy, client, [(day(1), FULL, DONE), (day(8), FULL, DONE)]
     )
-    from datetime import time
+    settings = RetentionSettings(
+        commcell=commcell, aging_time=time(1, 30), time_zone="Etc/GMT-2"
+    )
 
     row = next(
         iter(
             retention_sql.job_eligibility(
-                storage_policy_id=policy.pk,
-                now=day(20),
-                aging_time=time(1, 30),
-                aging_utc_offset_minutes=120,
+                storage_policy_id=policy.pk, now=day(20), settings=settings
             )
         )
     )
