@@ -132,9 +132,10 @@ def insert_inventory(conn: psycopg.Connection, clients: int) -> None:
         "secret_encrypted, verify_tls, ca_bundle, timeout_seconds, page_size, "
         "initial_job_days, job_overlap_hours, collection_interval_minutes, enabled, "
         "commserve_name, commserve_version, created_at, updated_at, "
-        "commserve_identity_name) VALUES (1, 'bench', "
-        "'http://127.0.0.1:9/webconsole/api', 'password', 'bench', '', true, '', 60, "
-        f"1000, 90, 48, 0, false, '', '', {seen}, '')"
+        "commserve_identity_name, copy_jobs_interval_hours, commserve_time_zone) "
+        "VALUES (1, 'bench', 'http://127.0.0.1:9/webconsole/api', 'password', "
+        "'bench', '', true, '', 60, 1000, 90, 48, 0, false, '', '', "
+        f"{seen}, '', 24, '')"
     )
 
     conn.execute(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django import forms
 
-from apps.commcell.models import CommCell, Plan
+from apps.commcell.models import CommCell, Plan, StoragePolicyCopy
 from apps.retention.engine import (
     INFINITE_DAYS,
     CopyRetention,
@@ -18,6 +18,7 @@ from apps.retention.engine import (
     RetentionChange,
 )
 
+from .assumptions import settings_for
 from .models import RetentionRule
 from .tools.loading import copy_retention
 
@@ -57,6 +58,9 @@ class CheckerRequest:
     full_interval_days: float | None
     storage_policy_id: int | None
     plan_name: str
+    # The plan's primary copy and CommCell, whose jobs and settings the check uses.
+    copy: StoragePolicyCopy | None = None
+    commcell: CommCell | None = None
 
 
 def _parse_int(value: str, label: str, minimum: int, maximum: int, hint: str) -> int:
@@ -232,10 +236,14 @@ class RetentionCheckerForm(forms.Form):
         data = self.cleaned_data
         plan = data.get("plan")
         base = CopyRetention(days=30, cycles=1)
+        copy = None
         if plan is not None:
+            days_only = settings_for(plan.commcell_id).days_only_retention
+            base = CopyRetention(days=30, cycles=1, days_only=days_only)
             rule = self._plan_rule(plan)
             if rule is not None:
-                base = copy_retention(rule, rule.copy)
+                copy = rule.copy
+                base = copy_retention(rule, copy, days_only=days_only)
 
         retention = CopyRetention(
             days=data["days"] if data["days"] is not None else base.days,
@@ -254,6 +262,8 @@ class RetentionCheckerForm(forms.Form):
             full_interval_days=data["full_interval_days"],
             storage_policy_id=plan.storage_policy_id if plan is not None else None,
             plan_name=plan.name if plan is not None else "",
+            copy=copy,
+            commcell=plan.commcell if plan is not None else None,
         )
 
     def _extended(self, base: CopyRetention) -> tuple[ExtendedRule, ...]:

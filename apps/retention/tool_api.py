@@ -194,6 +194,7 @@ class RetentionCheckerAPIView(APIView):
             "plan": checked.plan_name,
             "full_interval_days": result["interval"],
             "interval_source": result["interval_source"],
+            "assumptions": result["assumptions"],
             "analysis": asdict(result["analysis"]),
             "change": None,
         }

@@ -23,8 +23,9 @@ from apps.core.roles import is_admin
 from .forms_tools import CommCellFilterForm, RetentionCheckerForm
 from .models import ToolResult
 from .tools.checker import analyze, try_change
+from .tools.context import ToolSettings, tool_settings
 from .tools.intent import GROUP_LABELS
-from .tools.loading import iter_policy_chains
+from .tools.loading import iter_copy_chains
 from .tools.optimizer import policy_full_interval
 from .tools.schedules import WEEKDAYS
 from .tools.store import (
@@ -58,7 +59,8 @@ def stored_page(request: HttpRequest, tool: str, size: int) -> dict[str, Any]:
     """
     form, commcell_id = _filter(request)
     page = _page(request, stored_results(tool, commcell_id), size)
-    results = [revive_dates(tool, row.data) for row in page.object_list]
+    rows = list(page.object_list)
+    results = [revive_dates(tool, row.data) for row in rows]
     logger.info(
         "%s page request %s: %d stored results, CommCell %s",
         tool,
@@ -71,8 +73,22 @@ def stored_page(request: HttpRequest, tool: str, size: int) -> dict[str, Any]:
         "page_obj": page,
         "results": results,
         "computed": computed_range(commcell_id),
+        "assumptions": stored_assumptions(rows),
         "can_run_analysis": is_admin(request.user),
     }
+
+
+def stored_assumptions(rows: list[ToolResult]) -> list[dict[str, Any]]:
+    """Return the retention settings each CommCell on the page was analysed under."""
+    by_commcell: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        lines = row.data.get("assumptions") or []
+        if lines and row.commcell_id not in by_commcell:
+            by_commcell[row.commcell_id] = {
+                "commcell": row.commcell.name,
+                "lines": lines,
+            }
+    return list(by_commcell.values())
 
 
 class OptimizerView(ViewerRequiredMixin, View):
@@ -146,14 +162,23 @@ class RetentionCheckerView(ViewerRequiredMixin, View):
 
 
 def check_rule(form: RetentionCheckerForm) -> dict[str, Any]:
-    """Run the checker on a valid form: the analysis, and the change when one is set."""
+    """Run the checker on a valid form: the analysis, and the change when one is set.
+
+    A plan's rule runs under its CommCell's retention settings, and its jobs are
+    the primary copy's. A typed rule runs under the default settings.
+    """
     request = form.checker_request()
     now = timezone.now()
+    context = ToolSettings()
+    if request.commcell is not None:
+        context = tool_settings(request.commcell, now)
     interval = request.full_interval_days
     interval_source = "typed"
     policy_id = request.storage_policy_id
     if interval is None and policy_id is not None:
-        interval = policy_full_interval(policy_id, request.retention, now)
+        interval = policy_full_interval(
+            policy_id, request.retention, now, settings=context.engine
+        )
         interval_source = "measured from the plan's jobs"
 
     result: dict[str, Any] = {
@@ -161,12 +186,18 @@ def check_rule(form: RetentionCheckerForm) -> dict[str, Any]:
         "interval": interval,
         "interval_source": interval_source if interval is not None else "unknown",
         "analysis": analyze(request.retention, interval),
+        "assumptions": context.describe() if request.commcell is not None else [],
     }
     if request.change is not None:
         chains = None
-        if policy_id is not None:
-            chains = partial(iter_policy_chains, policy_id)
+        if request.copy is not None:
+            chains = partial(iter_copy_chains, request.copy)
         result["outcome"] = try_change(
-            request.retention, request.change, interval, now, chains=chains
+            request.retention,
+            request.change,
+            interval,
+            now,
+            chains=chains,
+            settings=context.engine,
         )
     return result

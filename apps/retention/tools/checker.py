@@ -15,6 +15,7 @@ from apps.retention.engine import (
     INFINITE_DAYS,
     CadenceSummary,
     CopyRetention,
+    EngineSettings,
     JobRecord,
     RetentionChange,
     WhatIfResult,
@@ -122,8 +123,12 @@ def try_change(
     now: datetime,
     *,
     chains: ChainSource | None = None,
+    settings: EngineSettings | None = None,
 ) -> ChangeResult:
-    """Compare a rule with a changed rule; with ``chains``, count the jobs it frees."""
+    """Compare a rule with a changed rule, and with ``chains`` count the jobs it frees.
+
+    ``settings`` are the engine settings of the rule's CommCell (defaults if None).
+    """
     changed = apply_change(retention, change)
     before = analyze(retention, interval)
     after = analyze(changed, interval)
@@ -147,7 +152,9 @@ def try_change(
 
     effect = None
     if chains is not None:
-        effect = what_if(chains(), retention, change, now)
+        effect = what_if(
+            chains(), retention, change, now, settings=settings or EngineSettings()
+        )
     return ChangeResult(
         before=before,
         after=after,

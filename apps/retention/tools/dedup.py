@@ -17,6 +17,7 @@ from datetime import datetime
 
 from apps.commcell.models import StoragePolicyCopy
 from apps.retention.engine import (
+    EngineSettings,
     JobRecord,
     Reason,
     RetentionChange,
@@ -25,12 +26,13 @@ from apps.retention.engine import (
 )
 from apps.storage.models import StoragePool
 
-from .loading import copy_retention, iter_policy_chains
+from .context import ToolSettings
+from .loading import copy_job_source, copy_retention, iter_copy_chains
 from .reclamation import average_savings, is_deduplicated, pool_copies, pool_stores
 
 logger = logging.getLogger(__name__)
 
-ChainSource = Callable[[int], Iterable[tuple[str, list[JobRecord]]]]
+ChainSource = Callable[[StoragePolicyCopy], Iterable[tuple[str, list[JobRecord]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,8 @@ class ExtendedHold:
     freed_jobs_without_rules: int
     freed_bytes_without_rules: int
     advice: str
+    # Why the copy's jobs are an estimate (its job list was not collected), or "".
+    estimate: str = ""
 
 
 @dataclass(slots=True)
@@ -76,22 +80,29 @@ def measure_hold(
     *,
     deduplicated: bool,
     worm: bool,
-    chains_for: ChainSource = iter_policy_chains,
+    chains_for: ChainSource = iter_copy_chains,
+    estimate: str | None = None,
+    tool_settings: ToolSettings | None = None,
 ) -> ExtendedHold:
     """Count the jobs extended rules keep on a copy, and what turning them off frees."""
-    retention = copy_retention(copy.retention_rule, copy)
+    context = tool_settings or ToolSettings()
+    engine: EngineSettings = context.engine
+    retention = copy_retention(copy.retention_rule, copy, days_only=context.days_only)
+    if estimate is None:
+        estimate = copy_job_source(copy).estimate
     held_jobs = held_bytes = 0
-    for key, jobs in chains_for(copy.storage_policy_id):
-        result = evaluate_chain(jobs, retention, now, chain_key=key)
+    for key, jobs in chains_for(copy):
+        result = evaluate_chain(jobs, retention, now, chain_key=key, settings=engine)
         for verdict in result.verdicts:
             if verdict.reason is Reason.EXTENDED_RETENTION:
                 held_jobs += 1
                 held_bytes += verdict.size_bytes
     effect = what_if(
-        chains_for(copy.storage_policy_id),
+        chains_for(copy),
         retention,
         RetentionChange(extended_off=True),
         now,
+        settings=engine,
     )
     rules = ", ".join(
         f"{rule.kind.value} for "
@@ -110,6 +121,7 @@ def measure_hold(
         freed_jobs_without_rules=effect.newly_eligible_jobs,
         freed_bytes_without_rules=effect.newly_eligible_bytes,
         advice=_advice(deduplicated, worm),
+        estimate=estimate,
     )
 
 
@@ -130,7 +142,12 @@ def _advice(deduplicated: bool, worm: bool) -> str:
 
 
 def analyze_pool(
-    pool: StoragePool, now: datetime, *, chains_for: ChainSource = iter_policy_chains
+    pool: StoragePool,
+    now: datetime,
+    *,
+    chains_for: ChainSource = iter_copy_chains,
+    estimate_for: Callable[[StoragePolicyCopy], str] | None = None,
+    tool_settings: ToolSettings | None = None,
 ) -> DedupPool | None:
     """Return the dedup figures of a pool, or None when the pool is not deduplicated.
 
@@ -163,6 +180,8 @@ def analyze_pool(
                 deduplicated=deduplicated or copy.dedup_enabled,
                 worm=copy.worm or bool(pool.worm_flags),
                 chains_for=chains_for,
+                estimate=estimate_for(copy) if estimate_for is not None else None,
+                tool_settings=tool_settings,
             )
         )
     logger.debug(

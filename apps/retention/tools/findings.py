@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from apps.core.findings import FindingData
 
+from .context import tool_settings
 from .schedules import PolicySchedule, analyze_schedules
 
 if TYPE_CHECKING:
@@ -23,7 +24,11 @@ EVIDENCE_CHAINS = 20
 
 def analyze_overdue_fulls(commcell: "CommCell", now: datetime) -> Iterator[FindingData]:
     """Measure the CommCell's schedules and report the policies with overdue fulls."""
-    return overdue_findings(analyze_schedules(now, commcell.pk))
+    context = tool_settings(commcell, now)
+    schedules = analyze_schedules(
+        now, commcell.pk, aging_time=context.aging_time, offset_at=context.offset_at
+    )
+    return overdue_findings(schedules)
 
 
 def overdue_findings(schedules: Iterable[PolicySchedule]) -> Iterator[FindingData]:

@@ -1,17 +1,25 @@
 """Turn stored copies, rules and jobs into the retention engine's inputs.
 
-Jobs are read per storage policy, because the job history records the policy of a
-job but not the copies that hold it. Every copy of a policy is analysed over the
-policy's jobs, so a secondary copy that contains fewer jobs is overstated.
+The job history records the storage policy of a job but not the copies that hold
+it. A primary copy is analysed over its policy's jobs. A secondary copy is
+analysed over the jobs the CommServe lists as copied to it (``JobOnCopy``), with
+the aged flag of that list. When that list was never collected, the secondary copy
+falls back to the policy's jobs and its result is marked as an estimate, because
+it then counts jobs the copy does not hold. Manual retention (a job's own retain
+until date, or infinite) comes from the copy's ``JobOnCopy`` rows retained by User.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import groupby
 
-from apps.commcell.models import Job, StoragePolicyCopy
+from django.db.models import Exists, F, OuterRef, Subquery
+
+from apps.commcell.models import Job, JobOnCopy, StoragePolicyCopy
 from apps.retention.engine import (
     CopyRetention,
     ExtendedKind,
@@ -36,6 +44,27 @@ EXTENDED_KINDS = {
     "half_yearly_fulls": ExtendedKind.HALF_YEAR,
     "yearly_fulls": ExtendedKind.YEAR,
 }
+
+ESTIMATE_NOTE = (
+    "Job list of this copy not collected; analysed over the policy's jobs, which "
+    "overstates it."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyJobSource:
+    """Where a copy's jobs come from.
+
+    ``own_list`` reads the jobs the CommServe lists on the copy (``JobOnCopy``);
+    otherwise the storage policy's jobs are read. ``estimate`` is the note shown
+    when a secondary copy falls back to the policy's jobs, else "".
+    """
+
+    copy_id: int
+    storage_policy_id: int
+    own_list: bool
+    estimate: str = ""
+
 
 JOB_FIELDS = (
     "job_id",
@@ -76,14 +105,21 @@ def extended_rules(stored: Iterable[dict]) -> tuple[ExtendedRule, ...]:
     return tuple(rules)
 
 
-def copy_retention(rule: RetentionRule, copy: StoragePolicyCopy) -> CopyRetention:
-    """Build the engine's view of a copy's retention from its stored rule."""
+def copy_retention(
+    rule: RetentionRule, copy: StoragePolicyCopy, *, days_only: bool = False
+) -> CopyRetention:
+    """Build the engine's view of a copy's retention from its stored rule.
+
+    ``days_only`` is the CommCell's days-only retention setting
+    (``RetentionSettings.days_only_retention``), which no API reports.
+    """
     return CopyRetention(
         days=rule.retention_days,
         cycles=rule.retention_cycles,
         cycles_reported=rule.cycles_reported,
         extended_rules=extended_rules(rule.extended_rules or []),
         data_aging_enabled=rule.data_aging_enabled,
+        days_only=days_only,
         worm=copy.worm,
         dedup=copy.dedup_enabled,
         job_based_retention=rule.job_based_retention,
@@ -105,31 +141,78 @@ def job_size(media_bytes: int | None, application_bytes: int | None) -> int:
     return application_bytes or 0
 
 
-def iter_policy_jobs(storage_policy_id: int) -> Iterator[JobRecord]:
-    """Yield the jobs of a storage policy in chain order, streamed from a cursor."""
-    for job, _savings in iter_policy_jobs_with_savings(storage_policy_id):
-        yield job
+def is_secondary(copy: StoragePolicyCopy) -> bool:
+    """Return True for a copy after the primary (copy precedence 2 or more)."""
+    return (copy.copy_precedence or 1) > 1
 
 
-def iter_policy_jobs_with_savings(
-    storage_policy_id: int,
-) -> Iterator[tuple[JobRecord, float | None]]:
-    """Yield each job of a storage policy with its dedup savings percent, in chain order."""
-    rows = (
-        Job.objects.filter(storage_policy_id=storage_policy_id)
-        .order_by(
-            "client_id",
-            "client_name",
-            "subclient_cv_id",
-            "subclient_name",
-            "start_time",
-            "job_id",
-        )
-        .values_list(*JOB_FIELDS)
+def job_list_collected(copy: StoragePolicyCopy) -> bool:
+    """Return True when the CommServe's job list of the copy was collected."""
+    return JobOnCopy.objects.filter(copy_id=copy.pk).exists()
+
+
+def copy_job_source(copy: StoragePolicyCopy) -> CopyJobSource:
+    """Decide which jobs a copy is analysed over, and whether that is an estimate."""
+    if not is_secondary(copy):
+        return CopyJobSource(copy.pk, copy.storage_policy_id, own_list=False)
+    if job_list_collected(copy):
+        return CopyJobSource(copy.pk, copy.storage_policy_id, own_list=True)
+    logger.debug(
+        "copy %s (policy %s): job list not collected, using the policy's jobs",
+        copy.pk,
+        copy.storage_policy_id,
     )
-    for row in rows.iterator(chunk_size=CHUNK_SIZE):
+    return CopyJobSource(
+        copy.pk, copy.storage_policy_id, own_list=False, estimate=ESTIMATE_NOTE
+    )
+
+
+def manual_retention(copy_id: int) -> dict[int, tuple[datetime | None, bool]]:
+    """Return ``{job_id: (retain_until, pinned)}`` of the copy's manually retained jobs.
+
+    The CommServe lists these jobs with "retained by" User. Manual retention is set
+    per job, so the rows are few and fit in memory.
+    """
+    rows = JobOnCopy.objects.filter(
+        copy_id=copy_id, retained_by=JobOnCopy.RetainedBy.USER
+    ).values_list("job_id", "retain_until", "retain_infinite")
+    return {job_id: (until, infinite) for job_id, until, infinite in rows}
+
+
+def _copy_job_rows(source: CopyJobSource):
+    """Return the job rows of a copy in chain order, with the aged flag to use.
+
+    A copy with its own job list reads the jobs the CommServe lists as copied to
+    it, and takes the aged flag of that list. Otherwise it reads the policy's jobs.
+    """
+    rows = Job.objects.filter(storage_policy_id=source.storage_policy_id)
+    if source.own_list:
+        on_copy = JobOnCopy.objects.filter(
+            copy_id=source.copy_id, job_id=OuterRef("job_id")
+        )
+        rows = rows.filter(Exists(on_copy.filter(copied_time__isnull=False)))
+        rows = rows.annotate(aged_on_copy=Subquery(on_copy.values("is_aged")[:1]))
+    else:
+        rows = rows.annotate(aged_on_copy=F("is_aged"))
+    return rows.order_by(
+        "client_id",
+        "client_name",
+        "subclient_cv_id",
+        "subclient_name",
+        "start_time",
+        "job_id",
+    ).values_list(*JOB_FIELDS, "aged_on_copy")
+
+
+def iter_copy_jobs_with_savings(
+    source: CopyJobSource,
+) -> Iterator[tuple[JobRecord, float | None]]:
+    """Yield each job of a copy with its dedup savings percent, in chain order."""
+    manual = manual_retention(source.copy_id)
+    for row in _copy_job_rows(source).iterator(chunk_size=CHUNK_SIZE):
         (job_id, start, end, level, outcome, client_id, client, subclient_id) = row[:8]
-        subclient, media, application, savings, aged = row[8:]
+        subclient, media, application, savings, _aged, aged_on_copy = row[8:]
+        manual_until, pinned = manual.get(job_id, (None, False))
         record = JobRecord(
             job_id=job_id,
             start=start,
@@ -137,22 +220,38 @@ def iter_policy_jobs_with_savings(
             level=level,
             outcome=outcome,
             chain_key=chain_key(client_id, client, subclient_id, subclient),
+            manual_retain_until=None if pinned else manual_until,
+            pinned=pinned,
             size_bytes=job_size(media, application),
-            aged=aged,
+            aged=bool(aged_on_copy),
         )
         yield record, savings
+
+
+def iter_copy_chains_with_savings(
+    source: CopyJobSource,
+) -> Iterator[tuple[str, list[JobRecord], dict[int, float | None]]]:
+    """Yield ``(chain_key, jobs, savings by job id)`` for each chain of a copy."""
+    rows = iter_copy_jobs_with_savings(source)
+    for key, group in groupby(rows, key=lambda row: row[0].chain_key):
+        pairs = list(group)
+        yield key, [job for job, _ in pairs], {job.job_id: s for job, s in pairs}
+
+
+def iter_copy_chains(copy: StoragePolicyCopy) -> Iterator[tuple[str, list[JobRecord]]]:
+    """Yield ``(chain_key, jobs)`` for each chain of a copy, one at a time."""
+    source = copy_job_source(copy)
+    for key, jobs, _savings in iter_copy_chains_with_savings(source):
+        yield key, jobs
+
+
+def iter_policy_jobs(storage_policy_id: int) -> Iterator[JobRecord]:
+    """Yield the jobs of a storage policy in chain order, streamed from a cursor."""
+    source = CopyJobSource(0, storage_policy_id, own_list=False)
+    for job, _savings in iter_copy_jobs_with_savings(source):
+        yield job
 
 
 def iter_policy_chains(storage_policy_id: int) -> Iterator[tuple[str, list[JobRecord]]]:
     """Yield ``(chain_key, jobs)`` for each chain of a storage policy, one at a time."""
     return iter_chains(iter_policy_jobs(storage_policy_id))
-
-
-def iter_policy_chains_with_savings(
-    storage_policy_id: int,
-) -> Iterator[tuple[str, list[JobRecord], dict[int, float | None]]]:
-    """Yield ``(chain_key, jobs, savings by job id)`` for each chain of a policy."""
-    rows = iter_policy_jobs_with_savings(storage_policy_id)
-    for key, group in groupby(rows, key=lambda row: row[0].chain_key):
-        pairs = list(group)
-        yield key, [job for job, _ in pairs], {job.job_id: s for job, s in pairs}

@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from apps.commcell.models import StoragePolicyCopy
 from apps.retention.engine import (
     CopyRetention,
+    EngineSettings,
     JobRecord,
     RetentionChange,
     apply_change,
@@ -24,12 +26,14 @@ from apps.retention.engine import (
 )
 from apps.retention.models import CopyRetentionSummary, RetentionRule
 
+from .context import ToolSettings
 from .intent import GROUP_LABELS, GROUP_ORDER, Intent, classify_intent
-from .loading import copy_retention, iter_policy_chains, iter_policy_jobs
+from .loading import copy_job_source, copy_retention, iter_copy_chains, iter_policy_jobs
 
 logger = logging.getLogger(__name__)
 
-ChainSource = Callable[[int], Iterable[tuple[str, list[JobRecord]]]]
+ChainSource = Callable[[StoragePolicyCopy], Iterable[tuple[str, list[JobRecord]]]]
+EstimateSource = Callable[[StoragePolicyCopy], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,8 @@ class RuleReview:
     intent: Intent
     full_interval_days: float | None
     impacts: list[ChangeImpact] = field(default_factory=list)
+    # Why the jobs are an estimate (a secondary copy without its job list), or "".
+    estimate: str = ""
 
 
 def describe_retention(retention: CopyRetention) -> str:
@@ -90,6 +96,7 @@ def policy_full_interval(
     now: datetime,
     *,
     jobs_for: Callable[[int], Iterable[JobRecord]] = iter_policy_jobs,
+    settings: EngineSettings | None = None,
 ) -> float | None:
     """Return the measured full interval of a storage policy in days.
 
@@ -105,7 +112,12 @@ def policy_full_interval(
     if stored is not None:
         return stored
     return copy_full_interval(
-        evaluate_copy(jobs_for(storage_policy_id), retention, now)
+        evaluate_copy(
+            jobs_for(storage_policy_id),
+            retention,
+            now,
+            settings=settings or EngineSettings(),
+        )
     )
 
 
@@ -113,19 +125,29 @@ def review_rule(
     rule: RetentionRule,
     now: datetime,
     *,
-    chains_for: ChainSource = iter_policy_chains,
+    chains_for: ChainSource = iter_copy_chains,
+    estimate_for: EstimateSource | None = None,
     full_interval_days: float | None = None,
+    tool_settings: ToolSettings | None = None,
 ) -> RuleReview:
     """Classify a rule's intent and measure each recommended change over its jobs.
 
-    ``chains_for(storage_policy_id)`` must return a fresh chain iterator on every
-    call, because each change reads the jobs again.
+    ``chains_for(copy)`` must return a fresh chain iterator on every call, because
+    each change reads the jobs again. ``estimate_for(copy)`` returns the estimate
+    note of the copy's job list.
     """
+    context = tool_settings or ToolSettings()
     copy = rule.copy
-    retention = copy_retention(rule, copy)
+    retention = copy_retention(rule, copy, days_only=context.days_only)
     interval = full_interval_days
     if interval is None:
-        interval = policy_full_interval(rule.storage_policy_id, retention, now)
+        interval = policy_full_interval(
+            rule.storage_policy_id, retention, now, settings=context.engine
+        )
+    if estimate_for is None:
+        estimate = copy_job_source(copy).estimate
+    else:
+        estimate = estimate_for(copy)
     intent = classify_intent(
         rule.retention_days,
         copy_name=copy.name,
@@ -142,11 +164,12 @@ def review_rule(
         configuration=describe_retention(retention),
         intent=intent,
         full_interval_days=interval,
+        estimate=estimate,
     )
 
     for proposal in recommend(retention, interval):
         effect = what_if(
-            chains_for(rule.storage_policy_id), retention, proposal.change, now
+            chains_for(copy), retention, proposal.change, now, settings=context.engine
         )
         review.impacts.append(
             _impact(retention, proposal.change, proposal, interval, effect)

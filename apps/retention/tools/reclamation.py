@@ -32,11 +32,18 @@ from django.db.models import F, Sum
 
 from apps.commcell.models import Job, StoragePolicyCopy
 from apps.pruning.models import DDBStore
-from apps.retention.engine import CopyRetention, JobRecord, Reason, evaluate_chain
+from apps.retention.engine import (
+    CopyRetention,
+    EngineSettings,
+    JobRecord,
+    Reason,
+    evaluate_chain,
+)
 from apps.retention.models import RetentionRule
 from apps.storage.models import StoragePool, StoragePoolSnapshot
 
-from .loading import copy_retention, iter_policy_chains, iter_policy_chains_with_savings
+from .context import ToolSettings
+from .loading import copy_job_source, copy_retention, iter_copy_chains_with_savings
 from .optimizer import RuleReview, review_rule
 
 logger = logging.getLogger(__name__)
@@ -78,6 +85,8 @@ class CopyForecast:
     recommended_change: str = ""
     recommended_jobs: int = 0
     recommended_bytes: int = 0
+    # Why the copy's jobs are an estimate (its job list was not collected), or "".
+    estimate: str = ""
 
 
 @dataclass(slots=True)
@@ -263,6 +272,7 @@ def forecast_copy_chains(
     forecast: CopyForecast,
     timeline: dict[date, int],
     horizon_days: int = HORIZON_DAYS,
+    settings: EngineSettings | None = None,
 ) -> None:
     """Add one copy's aged, eligible and upcoming bytes to ``forecast`` and ``timeline``.
 
@@ -274,7 +284,9 @@ def forecast_copy_chains(
 
     for key, jobs, savings in chains:
         unaged = [replace(job, aged=False) if job.aged else job for job in jobs]
-        result = evaluate_chain(unaged, retention, now, chain_key=key)
+        result = evaluate_chain(
+            unaged, retention, now, chain_key=key, settings=settings or EngineSettings()
+        )
         aged_ids = {job.job_id for job in jobs if job.aged}
         for verdict in result.verdicts:
             job_savings = savings.get(verdict.job_id)
@@ -332,10 +344,12 @@ def forecast_pool(
     pool: StoragePool,
     now: datetime,
     *,
-    chains_for: Callable[[int], SavedChains] = iter_policy_chains_with_savings,
+    chains_for: Callable[[StoragePolicyCopy], SavedChains] | None = None,
+    estimate_for: Callable[[StoragePolicyCopy], str] | None = None,
     horizon_days: int = HORIZON_DAYS,
     with_recommendations: bool = True,
     review_for: Callable[[RetentionRule], RuleReview] | None = None,
+    tool_settings: ToolSettings | None = None,
 ) -> PoolForecast:
     """Forecast the space a pool gets back from aging, pruning and recommended changes.
 
@@ -344,6 +358,11 @@ def forecast_pool(
     pool's capacity. ``review_for(rule)`` returns the optimizer's review of a rule;
     by default each rule is reviewed over its jobs here.
     """
+    context = tool_settings or ToolSettings()
+    if chains_for is None:
+        chains_for = _read_copy_chains
+    if estimate_for is None:
+        estimate_for = _copy_estimate
     copies = pool_copies(pool)
     stores = pool_stores(pool)
     deduplicated = is_deduplicated(pool, copies, stores)
@@ -379,14 +398,15 @@ def forecast_pool(
     timeline: dict[date, int] = defaultdict(int)
     for copy in copies:
         rule = copy.retention_rule
-        retention = copy_retention(rule, copy)
+        retention = copy_retention(rule, copy, days_only=context.days_only)
         copy_forecast = CopyForecast(
             copy_id=copy.pk,
             copy_name=copy.name,
             storage_policy_name=copy.storage_policy.name,
+            estimate=estimate_for(copy),
         )
         forecast_copy_chains(
-            chains_for(copy.storage_policy_id),
+            chains_for(copy),
             retention,
             now,
             deduplicated=deduplicated,
@@ -394,12 +414,13 @@ def forecast_pool(
             forecast=copy_forecast,
             timeline=timeline,
             horizon_days=horizon_days,
+            settings=context.engine,
         )
         if with_recommendations:
             review = (
                 review_for(rule)
                 if review_for is not None
-                else review_rule(rule, now, chains_for=iter_policy_chains)
+                else review_rule(rule, now, tool_settings=context)
             )
             _add_recommendation(review, copy_forecast, deduplicated, savings)
         forecast.copies.append(copy_forecast)
@@ -421,6 +442,14 @@ def forecast_pool(
         forecast.aged_not_freed_bytes,
     )
     return forecast
+
+
+def _read_copy_chains(copy: StoragePolicyCopy) -> SavedChains:
+    return iter_copy_chains_with_savings(copy_job_source(copy))
+
+
+def _copy_estimate(copy: StoragePolicyCopy) -> str:
+    return copy_job_source(copy).estimate
 
 
 def _add_recommendation(

@@ -4,7 +4,7 @@ Schedules are not collected, so everything here is measured from the jobs. Per
 storage policy that is the median gap between fulls and between synthetic fulls,
 the weekday and hour fulls start, and chains whose last full is older than twice
 their cadence. It also relates the fulls to the daily data aging run (12:00
-CommServe time by default). A cycle
+CommServe time by default, else the CommCell's retention settings). A cycle
 becomes eligible only at the first aging run after the newer full that closes it
 starts, so fulls that start just after the run add almost a day to retention.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from itertools import groupby, pairwise
@@ -107,8 +107,18 @@ def analyze_policy(
     plan_name: str = "",
     aging_time: time = DEFAULT_AGING_TIME,
     offset_minutes: int = 0,
+    offset_at: Callable[[datetime], int] | None = None,
 ) -> PolicySchedule | None:
-    """Measure one policy's schedule from its jobs, ordered by chain then start."""
+    """Measure one policy's schedule from its jobs, ordered by chain then start.
+
+    ``offset_at(moment)`` returns the CommServe's UTC offset in force at a moment,
+    so a time zone with daylight saving time moves the aging run with it. Without
+    it ``offset_minutes`` applies to every job.
+    """
+
+    def offset(moment: datetime) -> int:
+        return offset_at(moment) if offset_at is not None else offset_minutes
+
     schedule: PolicySchedule | None = None
     full_gaps: list[float] = []
     synthetic_gaps: list[float] = []
@@ -137,15 +147,17 @@ def analyze_policy(
                 gaps.append(gap)
 
         for job in fulls:
-            local = job.start + timedelta(minutes=offset_minutes)
+            start_offset = offset(job.start)
+            local = job.start + timedelta(minutes=start_offset)
             schedule.weekdays[local.weekday()] += 1
             schedule.hours[local.hour] += 1
-            run = next_aging_run(job.start, aging_time, offset_minutes)
+            run = next_aging_run(job.start, aging_time, start_offset)
             waits.append((run - job.start).total_seconds() / 3600)
             if job.end is not None:
-                local_end = job.end + timedelta(minutes=offset_minutes)
+                end_offset = offset(job.end)
+                local_end = job.end + timedelta(minutes=end_offset)
                 end_hours.append(local_end.hour + local_end.minute / 60)
-                end_run = next_aging_run(job.end, aging_time, offset_minutes)
+                end_run = next_aging_run(job.end, aging_time, end_offset)
                 end_waits.append((end_run - job.end).total_seconds() / 3600)
                 if run < job.end:
                     schedule.fulls_across_aging += 1
@@ -259,8 +271,13 @@ def analyze_schedules(
     *,
     aging_time: time = DEFAULT_AGING_TIME,
     offset_minutes: int = 0,
+    offset_at: Callable[[datetime], int] | None = None,
 ) -> list[PolicySchedule]:
-    """Measure the schedule of every storage policy that has jobs."""
+    """Measure the schedule of every storage policy that has jobs.
+
+    ``aging_time`` and ``offset_at`` come from the CommCell's retention settings
+    (``ToolSettings``); see ``analyze_policy``.
+    """
     from apps.commcell.models import StoragePolicy
 
     names = dict(StoragePolicy.objects.values_list("pk", "name"))
@@ -283,6 +300,7 @@ def analyze_schedules(
             plan_name=plans.get(policy_id, ""),
             aging_time=aging_time,
             offset_minutes=offset_minutes,
+            offset_at=offset_at,
         )
         if schedule is not None:
             results.append(schedule)

@@ -6,8 +6,10 @@ stored. It reviews every rule, forecasts and measures every pool, measures the
 schedules, and rewrites the CommCell's ToolResult rows in one transaction. The
 overdue-full findings come from the same schedule measurement.
 
-Each storage policy's jobs are read from the database once per analysis and then
+Each copy's jobs are read from the database about once per analysis and then
 shared by the optimizer's proposals, the reclamation forecast and the dedup holds.
+Every tool runs under the CommCell's retention settings and aging clock, and each
+stored result names them under ``assumptions``.
 """
 
 from __future__ import annotations
@@ -25,62 +27,89 @@ from django.db import transaction
 from django.db.models import Max, Min, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 
+from apps.commcell.models import Job
 from apps.core.findings import FindingData
 from apps.retention.engine import JobRecord
 from apps.retention.models import ToolResult
 
+from .context import tool_settings
 from .dedup import analyze_pool
 from .findings import overdue_findings
 from .intent import GROUP_LABELS, GROUP_ORDER
-from .loading import iter_policy_chains_with_savings
+from .loading import CopyJobSource, copy_job_source, iter_copy_chains_with_savings
 from .optimizer import RuleReview, review_rule, rules_to_review
 from .reclamation import forecast_pool, pools_to_forecast
 from .schedules import analyze_schedules
 
 if TYPE_CHECKING:
-    from apps.commcell.models import CommCell
+    from apps.commcell.models import CommCell, StoragePolicyCopy
 
 logger = logging.getLogger(__name__)
 
 ANALYZER_NAME = "retention.tools"
 
-# Storage policies whose chains stay in memory during one analysis. Rules are
-# reviewed in policy order and a pool's copies are read twice in a row (forecast,
-# then dedup), so a few policies are enough to read each policy once.
-CACHED_POLICIES = 4
+# Job records the cache keeps across copies during one analysis. Rules are reviewed
+# copy by copy and a pool's copies are read twice in a row (forecast, then dedup),
+# so a few copies in memory are enough to read most copies once. A copy with more
+# jobs than this is streamed from the database on every use and never cached.
+CACHED_JOBS = 200_000
 
 SavedChain = tuple[str, list[JobRecord], dict[int, float | None]]
 
 
-class PolicyChains:
-    """The chains of recently read storage policies, read once from the database.
+class CopyChains:
+    """The chains of recently read copies, each read once from the database.
 
-    NOTE: a cached policy's jobs are all in memory, so memory grows with the
-    largest storage policy's job count.
+    Memory stays under ``max_jobs`` job records: the least recently used copies
+    are dropped first, and a copy larger than the budget is not kept.
     """
 
-    def __init__(self, max_policies: int = CACHED_POLICIES) -> None:
-        self.max_policies = max_policies
+    def __init__(self, max_jobs: int = CACHED_JOBS) -> None:
+        self.max_jobs = max_jobs
         self.reads = 0
+        self.cached_jobs = 0
         self._chains: OrderedDict[int, list[SavedChain]] = OrderedDict()
+        self._sizes: dict[int, int] = {}
+        self._sources: dict[int, CopyJobSource] = {}
 
-    def with_savings(self, storage_policy_id: int) -> list[SavedChain]:
-        """Return ``(chain_key, jobs, savings by job id)`` per chain, reading a policy once."""
-        chains = self._chains.get(storage_policy_id)
+    def source(self, copy: StoragePolicyCopy) -> CopyJobSource:
+        """Return where the copy's jobs come from, looked up once per copy."""
+        source = self._sources.get(copy.pk)
+        if source is None:
+            source = copy_job_source(copy)
+            self._sources[copy.pk] = source
+        return source
+
+    def estimate(self, copy: StoragePolicyCopy) -> str:
+        """Return the estimate note of a copy's job list, or ""."""
+        return self.source(copy).estimate
+
+    def with_savings(self, copy: StoragePolicyCopy) -> Iterable[SavedChain]:
+        """Return ``(chain_key, jobs, savings by job id)`` per chain of a copy."""
+        chains = self._chains.get(copy.pk)
         if chains is not None:
-            self._chains.move_to_end(storage_policy_id)
+            self._chains.move_to_end(copy.pk)
             return chains
 
-        chains = list(iter_policy_chains_with_savings(storage_policy_id))
         self.reads += 1
-        self._chains[storage_policy_id] = chains
-        if len(self._chains) > self.max_policies:
-            self._chains.popitem(last=False)
+        source = self.source(copy)
+        size = Job.objects.filter(storage_policy_id=copy.storage_policy_id).count()
+        if size > self.max_jobs:
+            return iter_copy_chains_with_savings(source)
+
+        chains = list(iter_copy_chains_with_savings(source))
+        size = sum(len(jobs) for _key, jobs, _savings in chains)
+        self._chains[copy.pk] = chains
+        self._sizes[copy.pk] = size
+        self.cached_jobs += size
+        while self.cached_jobs > self.max_jobs and len(self._chains) > 1:
+            dropped, _ = self._chains.popitem(last=False)
+            self.cached_jobs -= self._sizes.pop(dropped)
         return chains
 
-    def plain(self, storage_policy_id: int) -> Iterator[tuple[str, list[JobRecord]]]:
-        """Yield ``(chain_key, jobs)`` for each chain of a policy."""
-        for key, jobs, _savings in self.with_savings(storage_policy_id):
+    def plain(self, copy: StoragePolicyCopy) -> Iterator[tuple[str, list[JobRecord]]]:
+        """Yield ``(chain_key, jobs)`` for each chain of a copy."""
+        for key, jobs, _savings in self.with_savings(copy):
             yield key, jobs
 
 
@@ -91,10 +120,14 @@ def as_json(result: Any) -> dict[str, Any]:
 
 def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
     """Recompute and store the CommCell's tool results, and report overdue fulls."""
-    chains = PolicyChains()
+    context = tool_settings(commcell, now)
+    chains = CopyChains()
     rows: list[ToolResult] = []
+    assumptions = context.describe()
 
     def add(tool: str, subject_id: int, name: str, result: Any) -> None:
+        data = as_json(result)
+        data["assumptions"] = assumptions
         rows.append(
             ToolResult(
                 commcell=commcell,
@@ -102,14 +135,19 @@ def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
                 subject_id=subject_id,
                 subject_name=name[:300],
                 position=len(rows),
-                data=as_json(result),
+                data=data,
                 computed_at=now,
             )
         )
 
+    review_options = {
+        "chains_for": chains.plain,
+        "estimate_for": chains.estimate,
+        "tool_settings": context,
+    }
     reviews: dict[int, RuleReview] = {}
     for rule in rules_to_review(commcell.pk):
-        review = review_rule(rule, now, chains_for=chains.plain)
+        review = review_rule(rule, now, **review_options)
         reviews[rule.pk] = review
         name = f"{review.storage_policy_name} / {review.copy_name}"
         add(ToolResult.Tool.OPTIMIZER, rule.pk, name, review)
@@ -118,18 +156,31 @@ def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
         stored = reviews.get(rule.pk)
         if stored is not None:
             return stored
-        return review_rule(rule, now, chains_for=chains.plain)
+        return review_rule(rule, now, **review_options)
 
     for pool in pools_to_forecast(commcell.pk):
         forecast = forecast_pool(
-            pool, now, chains_for=chains.with_savings, review_for=review_for
+            pool,
+            now,
+            chains_for=chains.with_savings,
+            estimate_for=chains.estimate,
+            review_for=review_for,
+            tool_settings=context,
         )
         add(ToolResult.Tool.RECLAMATION, pool.pk, pool.name, forecast)
-        dedup = analyze_pool(pool, now, chains_for=chains.plain)
+        dedup = analyze_pool(
+            pool,
+            now,
+            chains_for=chains.plain,
+            estimate_for=chains.estimate,
+            tool_settings=context,
+        )
         if dedup is not None:
             add(ToolResult.Tool.DEDUP, pool.pk, pool.name, dedup)
 
-    schedules = analyze_schedules(now, commcell.pk)
+    schedules = analyze_schedules(
+        now, commcell.pk, aging_time=context.aging_time, offset_at=context.offset_at
+    )
     for schedule in schedules:
         add(
             ToolResult.Tool.SCHEDULES,
@@ -142,7 +193,7 @@ def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
         ToolResult.objects.filter(commcell=commcell).delete()
         ToolResult.objects.bulk_create(rows)
     logger.info(
-        "CommCell %s (id %s): %d tool results stored from %d storage policy reads",
+        "CommCell %s (id %s): %d tool results stored from %d copy reads",
         commcell.name,
         commcell.pk,
         len(rows),
@@ -153,7 +204,7 @@ def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
 
 def stored_results(tool: str, commcell_id: int | None = None) -> QuerySet[ToolResult]:
     """Return the stored rows of one tool, in page order, for one or all CommCells."""
-    rows = ToolResult.objects.filter(tool=tool)
+    rows = ToolResult.objects.filter(tool=tool).select_related("commcell")
     if commcell_id is not None:
         rows = rows.filter(commcell_id=commcell_id)
     return rows.order_by("commcell_id", "position")
