@@ -21,6 +21,7 @@ from .models import (
     Client,
     CommCell,
     Job,
+    JobOnCopy,
     Plan,
     StoragePolicy,
     StoragePolicyCopy,
@@ -50,6 +51,7 @@ class CommCellAdmin(admin.ModelAdmin):
         "commserve_version",
         "commserve_cv_id",
         "commserve_identity_name",
+        "commserve_time_zone",
         "created_at",
         "updated_at",
     ]
@@ -73,6 +75,7 @@ class CommCellAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "collection_interval_minutes",
+                    "copy_jobs_interval_hours",
                     "timeout_seconds",
                     "page_size",
                     "initial_job_days",
@@ -88,6 +91,7 @@ class CommCellAdmin(admin.ModelAdmin):
                     "commserve_version",
                     "commserve_cv_id",
                     "commserve_identity_name",
+                    "commserve_time_zone",
                     "created_at",
                     "updated_at",
                 ]
@@ -379,3 +383,29 @@ class JobAdmin(ReadOnlyAdmin):
     # Counting millions of jobs for every page is slow, so the list skips the total.
     show_full_result_count = False
     raw_id_fields = ["client", "storage_policy", "plan"]
+
+
+@admin.register(JobOnCopy)
+class JobOnCopyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "job_id",
+        "copy",
+        "commcell",
+        "retained_by",
+        "retain_until",
+        "retain_infinite",
+        "is_aged",
+        "copied_time",
+        "collected_at",
+    ]
+    list_filter = [
+        "commcell",
+        ("copy", admin.RelatedOnlyFieldListFilter),
+        "retained_by",
+        "is_aged",
+    ]
+    search_fields = ["=job_id"]
+    list_select_related = ["commcell", "copy", "copy__storage_policy"]
+    # Counting millions of rows for every page is slow, so the list skips the total.
+    show_full_result_count = False
+    raw_id_fields = ["copy"]

@@ -28,6 +28,7 @@ from .models import (
     Client,
     CommCell,
     Job,
+    JobOnCopy,
     Plan,
     StoragePolicy,
     StoragePolicyCopy,
@@ -90,6 +91,7 @@ class CommCellSerializer(serializers.ModelSerializer):
             "has_secret",
             "commserve_name",
             "commserve_version",
+            "commserve_time_zone",
             "last_run",
             "created_at",
             "updated_at",
@@ -97,6 +99,7 @@ class CommCellSerializer(serializers.ModelSerializer):
         read_only_fields = (
             "commserve_name",
             "commserve_version",
+            "commserve_time_zone",
             "created_at",
             "updated_at",
         )
@@ -281,6 +284,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "progress",
             "counts",
             "errors",
+            "warnings",
             "job_window_start",
             "job_window_end",
         )
@@ -413,6 +417,36 @@ class JobSerializer(serializers.ModelSerializer):
             "media_bytes",
             "percent_savings",
             "is_aged",
+        )
+
+
+class JobOnCopySerializer(serializers.ModelSerializer):
+    commcell_name = serializers.CharField(source="commcell.name", read_only=True)
+    copy_name = serializers.CharField(source="copy.name", read_only=True)
+    storage_policy_name = serializers.CharField(
+        source="copy.storage_policy.name", read_only=True
+    )
+
+    class Meta:
+        model = JobOnCopy
+        fields = (
+            "id",
+            "commcell",
+            "commcell_name",
+            "copy",
+            "copy_name",
+            "storage_policy_name",
+            "job_id",
+            "retain_until",
+            "retain_infinite",
+            "retained_by",
+            "retained_by_text",
+            "retention_reason",
+            "is_aged",
+            "is_soft_aged",
+            "copied_time",
+            "required_by_jobs",
+            "collected_at",
         )
 
 
@@ -579,3 +613,17 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = JobCursorPagination
     ordering_fields = ["start_time", "job_id", "id"]
     ordering = ["-start_time", "-id"]
+
+
+class JobOnCopyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Jobs as the CommServe lists them on each copy, with its own retain-until
+    dates. Pages use a cursor and carry no total count."""
+
+    queryset = JobOnCopy.objects.select_related(
+        "commcell", "copy", "copy__storage_policy"
+    )
+    serializer_class = JobOnCopySerializer
+    filterset_class = filters.JobOnCopyFilterSet
+    pagination_class = NewestFirstCursorPagination
+    ordering_fields = ["id"]
+    ordering = ["-id"]

@@ -16,5 +16,6 @@ router.register(
     basename="storage-policy-copy",
 )
 router.register("jobs", api.JobViewSet, basename="job")
+router.register("jobs-on-copies", api.JobOnCopyViewSet, basename="job-on-copy")
 
 urlpatterns = router.urls

@@ -15,6 +15,7 @@ from .models import (
     Client,
     CommCell,
     Job,
+    JobOnCopy,
     Plan,
     StoragePolicy,
     StoragePolicyCopy,
@@ -150,3 +151,20 @@ class JobFilterSet(django_filters.FilterSet):
     class Meta:
         model = Job
         fields = ["commcell", "client", "plan", "storage_policy", "level", "outcome"]
+
+
+class JobOnCopyFilterSet(django_filters.FilterSet):
+    commcell = IdFilter(field_name="commcell_id", help_text="CommCell id.")
+    copy = IdFilter(field_name="copy_id", help_text="Storage policy copy id.")
+    job_id = IdFilter(help_text="Job id on the CommServe.")
+    retained_by = django_filters.TypedChoiceFilter(
+        choices=JobOnCopy.RetainedBy.choices,
+        coerce=int,
+        help_text="What retains the job: 0 no data available, 1 basic retention, "
+        "2 extended retention, 4 user (manual retention).",
+    )
+    is_aged = StrictBooleanFilter()
+
+    class Meta:
+        model = JobOnCopy
+        fields = ["commcell", "copy", "job_id", "retained_by", "is_aged"]

@@ -48,6 +48,7 @@ class CommCellAdminForm(forms.ModelForm):
             "initial_job_days",
             "job_overlap_hours",
             "collection_interval_minutes",
+            "copy_jobs_interval_hours",
             "enabled",
         ]
 

@@ -51,6 +51,7 @@ def form_data(**overrides) -> dict:
         "initial_job_days": "90",
         "job_overlap_hours": "48",
         "collection_interval_minutes": "30",
+        "copy_jobs_interval_hours": "24",
         "enabled": "on",
     }
     data.update(overrides)
