@@ -73,6 +73,12 @@ RETAINED_BY_TEXT = {
     2: "Extended Retention",
     4: "User",
 }
+# statusId per status; the numbers other than 1 (Completed) are not verified.
+STATUS_IDS = {
+    "Completed": 1,
+    "Completed w/ one or more errors": 2,
+    "Completed w/ one or more warnings": 3,
+}
 INFINITE = -1
 MISMATCH_SECONDS = 5 * SECONDS_PER_DAY
 MANUAL_RETENTION_DAYS = 400
@@ -278,7 +284,8 @@ class CopyJobs:
     def _pick_infinite_job(self) -> int:
         """Return the job id that carries infinite manual retention, or 0.
 
-        It is the job of the first client with jobs, 30 days before the origin day.
+        It is the newest job that wrote data of the first client with jobs, from 30
+        days before the origin day back.
         """
         origin = self.env.evolution.origin if self.env.evolution else 0
         if not origin or not self.rank_of:
@@ -290,7 +297,12 @@ class CopyJobs:
         )
         if client is None:
             return 0
-        return self.jobs.job_id(day_of(origin) - 30, self.rank_of[client.client_id])
+        rank = self.rank_of[client.client_id]
+        first_day = getattr(self.jobs, "history_start_day", 0)
+        for day in range(day_of(origin) - 30, first_day - 1, -1):
+            if self._arithmetic_fact(client, rank, day).status in DATA_STATUSES:
+                return self.jobs.job_id(day, rank)
+        return 0
 
     # Retention -------------------------------------------------------------------
 
@@ -515,9 +527,11 @@ class CopyJobs:
         static = self.renderer.client_static(fact.client)
         subclient = static["subclient"]
         savings = round(100.0 * (1.0 - fact.media / fact.app), 2) if fact.app else 0.0
+        throughput = fact.app / 1024**3 / max(fact.duration, 1) * 3600
         return {
             "jobId": fact.job_id,
             "status": fact.status,
+            "statusId": STATUS_IDS.get(fact.status, 0),
             "jobType": fact.level,
             "startTime": fact.start,
             "endTime": fact.end,
@@ -525,6 +539,7 @@ class CopyJobs:
             "sizeOfApplication": fact.app,
             "dataWritten": fact.media,
             "savingPercentage": savings,
+            "avgThroughput": round(throughput, 2),
             "retainUntil": retention.retain_until,
             "retentionReason": retention.reason,
             "retainedBy": retention.retained_by,
@@ -538,8 +553,22 @@ class CopyJobs:
                 "id": subclient["subclientId"],
                 "name": subclient["subclientName"],
             },
+            "instance": {"id": subclient["instanceId"], "name": "DefaultInstanceName"},
             "backupSet": {"id": subclient["backupsetId"], "name": "defaultBackupSet"},
-            "agentType": subclient["appName"],
+            "agentType": {
+                "id": subclient["applicationId"],
+                "name": subclient["appName"],
+            },
+            "deduplicated": self.env.pool_by_id[copy.pool_id].dedup,
+            "encrypted": False,
+            "hardwareEncrypted": False,
+            "dataVerificationStatus": 0,
+            "strDataVerificationStatus": "Not Picked",
+            "parentJobId": 0,
+            "username": "admin",
+            "description": "",
+            "region": {"id": 0, "name": ""},
+            "jobAttributesEx": 0,
         }
 
     def _required_by(self, fact: Fact, now: int) -> str:
