@@ -1,14 +1,19 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from apps.commcell.models import CommCell
 
-from . import tasks
+from . import audit, tasks
 from .analysis import AnalysisAlreadyRunning
-from .models import AnalysisRun, AuditLog, Finding
+from .models import AnalysisRun, ApiToken, AuditLog, Finding, mask_key
 
 
 @admin.register(AuditLog)
@@ -99,3 +104,90 @@ class AnalysisRunAdmin(ReadOnlyAdmin):
                 f"Analysis of {commcell.name} queued as run {run.pk}.",
                 messages.SUCCESS,
             )
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class RoleUserAdmin(UserAdmin):
+    """Users and their roles. Only superusers grant superuser status or change a
+    superuser, so an admin cannot raise their own rights beyond the admin role."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TokenAdmin):
+    """API tokens with the key masked. The whole key is shown once, when it is made.
+
+    Creating and deleting a token are audited without the key.
+    """
+
+    list_display = ["masked_key", "user", "created"]
+    fields = ["user"]
+    search_fields = ["user__username"]
+
+    @admin.display(description="Key")
+    def masked_key(self, obj: ApiToken) -> str:
+        return mask_key(obj.key)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list:
+        return ["masked_key", "user", "created"] if obj is not None else ["user"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
+        return ["masked_key", "user", "created"] if obj is not None else []
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False if obj is not None else super().has_change_permission(request)
+
+    def save_model(
+        self, request: HttpRequest, obj: ApiToken, form: Any, change: bool
+    ) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit.record(
+                actor=request.user,
+                action="token.create",
+                obj=obj.user,
+                after={"user": obj.user.get_username(), "key": self.masked_key(obj)},
+                request_id=getattr(request, "request_id", ""),
+            )
+        messages.warning(
+            request,
+            f"API token for {obj.user.get_username()}: {obj.key}. Copy it now: "
+            "this page does not show it again.",
+        )
+
+    def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
+        with transaction.atomic():
+            audit.record(
+                actor=request.user,
+                action="token.delete",
+                obj=obj.user,
+                before={"user": obj.user.get_username(), "key": self.masked_key(obj)},
+                request_id=getattr(request, "request_id", ""),
+            )
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for token in queryset.select_related("user"):
+            self.delete_model(request, token)

@@ -4,6 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
+from rest_framework.authtoken.models import TokenProxy
 
 from .severity import Severity
 
@@ -190,3 +191,21 @@ def _evidence_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+class ApiToken(TokenProxy):
+    """An API token as the admin shows it: named by its owner and a masked key, so
+    page titles and the admin's change history do not contain the key."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
+
+    def __str__(self) -> str:
+        return f"token of {self.user.get_username()} ({mask_key(self.key)})"
+
+
+def mask_key(key: str) -> str:
+    """Return the first four and last two characters of a token key."""
+    return f"{key[:4]}…{key[-2:]}" if key else ""

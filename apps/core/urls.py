@@ -7,6 +7,16 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("account/", views.account, name="account"),
+    path(
+        "account/password/",
+        views.PasswordChangeView.as_view(),
+        name="password-change",
+    ),
+    path(
+        "account/password/done/",
+        views.PasswordChangeDoneView.as_view(),
+        name="password-change-done",
+    ),
     path("health/", views.health, name="health"),
     path("findings/", finding_views.FindingListView.as_view(), name="finding-list"),
     path("findings/<int:pk>/", finding_views.finding_detail, name="finding-detail"),

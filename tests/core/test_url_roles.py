@@ -31,6 +31,7 @@ from django.shortcuts import resolve_url
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import RedirectView
 from django_celery_beat.models import (
@@ -44,7 +45,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import APIView
 
-from apps.commcell.models import CommCell
+from apps.commcell.models import CommCell, JobOnCopy
 from apps.core import audit
 from apps.core.permissions import (
     AdminRequiredMixin,
@@ -56,6 +57,7 @@ from apps.core.permissions import (
 )
 from apps.core.roles import ADMIN, VIEWER, is_admin, is_viewer
 from apps.pruning.models import PruningThresholds
+from apps.retention.models import RetentionSettings
 from apps.storage.models import StoragePool
 from tests.factories import (
     AnalysisRunFactory,
@@ -397,6 +399,10 @@ def objects(users) -> dict[type[models.Model], models.Model]:
         plan.storage_policy,
         copy,
         RetentionRuleFactory(copy=copy),
+        RetentionSettings.objects.create(commcell=commcell),
+        JobOnCopy.objects.create(
+            commcell=commcell, copy=copy, job_id=1, collected_at=timezone.now()
+        ),
         SyncRunFactory(commcell=commcell),
         ClientFactory(commcell=commcell),
         JobFactory(commcell=commcell, plan=plan),

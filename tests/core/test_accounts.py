@@ -1,0 +1,141 @@
+"""Accounts: users change their own password; admins cannot grant superuser status;
+API tokens are masked in the admin and shown once."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from apps.core.models import AuditLog
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+CHANGE_URL = "/account/password/"
+TOKENS_URL = "/admin/core/apitoken/"
+
+
+def change_form(old=PASSWORD, new="a-much-longer-passphrase-42"):
+    return {"old_password": old, "new_password1": new, "new_password2": new}
+
+
+def test_viewer_changes_own_password(viewer_user, viewer_client):
+    response = viewer_client.post(CHANGE_URL, change_form())
+
+    viewer_user.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == "/account/password/done/"
+    assert viewer_user.check_password("a-much-longer-passphrase-42")
+    entry = AuditLog.objects.get(action="account.password.change")
+    assert entry.actor == viewer_user
+    assert "passphrase" not in str(entry.before) + str(entry.after)
+
+
+def test_password_change_keeps_session(viewer_client):
+    viewer_client.post(CHANGE_URL, change_form())
+
+    assert viewer_client.get("/account/password/done/").status_code == 200
+
+
+def test_password_change_wrong_old_password(viewer_user, viewer_client):
+    response = viewer_client.post(CHANGE_URL, change_form(old="not-my-password"))
+
+    viewer_user.refresh_from_db()
+    assert response.status_code == 200
+    assert "old password was entered incorrectly" in response.content.decode()
+    assert viewer_user.check_password(PASSWORD)
+    assert not AuditLog.objects.filter(action="account.password.change").exists()
+
+
+def test_password_change_needs_login():
+    response = Client().get(CHANGE_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_password_change_needs_role(no_role_client):
+    assert no_role_client.get(CHANGE_URL).status_code == 403
+
+
+def test_admin_cannot_grant_superuser(admin_role_client):
+    target = UserFactory(username="carol", role="viewer")
+
+    response = admin_role_client.get(f"/admin/auth/user/{target.pk}/change/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="is_superuser"' not in body
+    assert 'name="is_staff"' in body
+
+
+def test_admin_cannot_change_superuser(admin_role_client):
+    root = get_user_model().objects.create_superuser("root", password=PASSWORD)
+
+    response = admin_role_client.post(
+        f"/admin/auth/user/{root.pk}/password/",
+        {"password1": "taken-over-42-x", "password2": "taken-over-42-x"},
+    )
+
+    root.refresh_from_db()
+    assert response.status_code == 403
+    assert root.check_password(PASSWORD)
+
+
+def test_superuser_may_grant_superuser():
+    root = get_user_model().objects.create_superuser("root", password=PASSWORD)
+    target = UserFactory(username="carol")
+    client = Client()
+    client.force_login(root)
+
+    response = client.get(f"/admin/auth/user/{target.pk}/change/")
+
+    assert 'name="is_superuser"' in response.content.decode()
+
+
+def test_token_list_masks_keys(admin_role_client, viewer_user):
+    token = Token.objects.create(user=viewer_user)
+
+    response = admin_role_client.get(TOKENS_URL)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert token.key not in body
+    assert f"{token.key[:4]}…{token.key[-2:]}" in body
+
+
+def test_token_detail_masks_key(admin_role_client, viewer_user):
+    token = Token.objects.create(user=viewer_user)
+
+    response = admin_role_client.get(f"{TOKENS_URL}{viewer_user.pk}/change/")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    position = body.find(token.key)
+    assert position == -1, body[max(0, position - 300) : position + 100]
+
+
+def test_new_token_shown_once_and_audited(admin_role_client, viewer_user):
+    response = admin_role_client.post(
+        f"{TOKENS_URL}add/", {"user": viewer_user.pk}, follow=True
+    )
+
+    token = Token.objects.get(user=viewer_user)
+    assert token.key in response.content.decode()
+    assert token.key not in admin_role_client.get(TOKENS_URL).content.decode()
+    entry = AuditLog.objects.get(action="token.create")
+    assert token.key not in str(entry.after)
+
+
+def test_token_delete_audited(admin_role_client, viewer_user):
+    token = Token.objects.create(user=viewer_user)
+
+    response = admin_role_client.post(
+        f"{TOKENS_URL}{viewer_user.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Token.objects.exists()
+    entry = AuditLog.objects.get(action="token.delete")
+    assert token.key not in str(entry.before)
