@@ -1,9 +1,9 @@
 """One job's retention on every copy, with the CommServe's rows stored as JobOnCopy.
 
-The storage policy has a primary copy (14 days, 2 cycles) holding a chain of weekly
-fulls (days 1, 8, ..., 57) and daily incrementals up to day 60, a secondary copy
-"Offsite" (30 days, 1 cycle) that holds the fulls only, a copy "Cloud" whose job list
-was never read and an inactive copy "Old tape". Data aging runs at 12:00 UTC.
+The storage policy has four copies. The primary copy (14 days, 2 cycles) holds weekly
+fulls on days 1, 8, ..., 57 and daily incrementals up to day 60. The secondary copy
+"Offsite" (30 days, 1 cycle) holds the fulls only. The job list of "Cloud" was never
+read, and "Old tape" is inactive. Data aging runs at 12:00 UTC.
 """
 
 from datetime import time, timedelta
