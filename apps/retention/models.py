@@ -302,11 +302,12 @@ class ToolResult(models.Model):
         RECLAMATION = "reclamation", "Reclamation forecast"
         DEDUP = "dedup", "Dedup impact"
         SCHEDULES = "schedules", "Schedule analyzer"
+        WAITING_JOBS = "waiting_jobs", "Jobs waiting to age"
 
     commcell = models.ForeignKey(CommCell, on_delete=models.CASCADE, related_name="+")
     tool = models.CharField(max_length=20, choices=Tool.choices)
     # A retention rule for the optimizer, a storage pool for reclamation and dedup,
-    # a storage policy for schedules.
+    # a storage policy for schedules and waiting jobs.
     subject_id = models.BigIntegerField()
     subject_name = models.CharField(max_length=300, blank=True)
     # The order the page lists the rows in, within one tool.

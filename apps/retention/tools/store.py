@@ -9,7 +9,8 @@ overdue-full findings come from the same schedule measurement.
 Each copy's jobs are read from the database about once per analysis and then
 shared by the optimizer's proposals, the reclamation forecast and the dedup holds.
 Every tool runs under the CommCell's retention settings and aging clock, and each
-stored result names them under ``assumptions``.
+stored result names them under ``assumptions``. The analysis also stores each
+storage policy's count and first page of jobs waiting to age, for the plan page.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from apps.commcell.models import Job
 from apps.core.findings import FindingData
 from apps.retention.engine import JobRecord
 from apps.retention.models import ToolResult
+from apps.retention.plan_detail import waiting_results
 
 from .context import tool_settings
 from .dedup import analyze_pool
@@ -187,6 +189,18 @@ def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
             schedule.storage_policy_id,
             schedule.storage_policy_name,
             schedule,
+        )
+
+    for policy_id, data in waiting_results(commcell, now):
+        rows.append(
+            ToolResult(
+                commcell=commcell,
+                tool=ToolResult.Tool.WAITING_JOBS,
+                subject_id=policy_id,
+                position=len(rows),
+                data=data,
+                computed_at=now,
+            )
         )
 
     with transaction.atomic():
