@@ -112,6 +112,10 @@ class PoolForecast:
     copies: list[CopyForecast] = field(default_factory=list)
     timeline: list[TimelineDay] = field(default_factory=list)
     warning: str = ""
+    # Space the pool uses (capacity minus free, else its size on disk), or None.
+    used_mb: int | None = None
+    # Why the pool's totals were capped at its used space, or "".
+    capped_reason: str = ""
 
 
 def conservative_bytes(
@@ -380,6 +384,9 @@ def forecast_pool(
         waiting = True
     free_mb = pool.free_space_mb if pool.capacity_reported else None
     total_mb = pool.total_capacity_mb if pool.capacity_reported else None
+    used_mb = pool.size_on_disk_mb
+    if free_mb is not None and total_mb:
+        used_mb = total_mb - free_mb
 
     forecast = PoolForecast(
         pool_id=pool.pk,
@@ -394,6 +401,7 @@ def forecast_pool(
         pending_reason=reason,
         blocked_reason=blocked,
         warning=ESTIMATE_WARNING if deduplicated else "",
+        used_mb=used_mb,
     )
     timeline: dict[date, int] = defaultdict(int)
     for copy in copies:
@@ -477,6 +485,7 @@ def _add_totals(forecast: PoolForecast, waiting: bool) -> None:
             forecast.aged_not_freed_bytes += copy.aged_recent_bytes
         forecast.eligible_bytes += copy.eligible_bytes
         forecast.recommended_bytes += copy.recommended_bytes
+    _cap_at_used_space(forecast)
 
     if forecast.blocked_reason:
         # Nothing leaves the disk while the stores cannot prune.
@@ -491,6 +500,51 @@ def _add_totals(forecast: PoolForecast, waiting: bool) -> None:
     forecast.free_mb_after_recommended = _free_after(
         forecast.free_mb, forecast.total_mb, freed + forecast.recommended_bytes
     )
+
+
+def _cap_at_used_space(forecast: PoolForecast) -> None:
+    """Cap the pool's totals at the space it uses, and say why when they exceed it.
+
+    A pool cannot give back more than it holds. Job sizes that add up to more come
+    from jobs counted on several copies of the pool, or from sizes the CommServe
+    reports larger than what the pool keeps. The per-copy figures stay as computed.
+    """
+    if forecast.used_mb is None or forecast.used_mb < 0:
+        return
+    used = forecast.used_mb * MB
+    total = (
+        forecast.aged_not_freed_bytes
+        + forecast.eligible_bytes
+        + forecast.recommended_bytes
+    )
+    if total <= used:
+        return
+
+    forecast.capped_reason = (
+        f"The copies' jobs add up to {_size(total)} to reclaim, more than the "
+        f"{_size(used)} the pool uses, so the totals are capped at the used space. "
+        "Jobs counted on more than one copy of this pool, or job sizes larger than "
+        "what the pool keeps, overstate the per-copy figures."
+    )
+    forecast.aged_not_freed_bytes = min(forecast.aged_not_freed_bytes, used)
+    left = used - forecast.aged_not_freed_bytes
+    forecast.eligible_bytes = min(forecast.eligible_bytes, left)
+    left -= forecast.eligible_bytes
+    forecast.recommended_bytes = min(forecast.recommended_bytes, left)
+    logger.warning(
+        "pool %s (id %s): %d bytes to reclaim exceed the %d bytes used; capped",
+        forecast.pool_name,
+        forecast.pool_id,
+        total,
+        used,
+    )
+
+
+def _size(size_bytes: int) -> str:
+    """Format bytes as GB or TB (powers of 1024), as the storage pages do."""
+    if size_bytes >= 1024**4:
+        return f"{size_bytes / 1024**4:,.1f} TB"
+    return f"{size_bytes / 1024**3:,.1f} GB"
 
 
 def pools_to_forecast(commcell_id: int | None = None):
