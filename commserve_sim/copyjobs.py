@@ -1,9 +1,9 @@
 """`GET /V4/Plan/BackupDestination/{copyId}/Jobs`: the jobs on one storage policy copy.
 
-A copy lists the finished backup jobs that wrote data (status Completed, with errors
-or with warnings) of its storage policy's clients: every such job on the primary copy,
-and on a secondary copy the jobs its selection takes (`all`, or `fulls` for fulls and
-synthetic fulls only). Each row carries the simulator's own retain-until date, computed
+A copy lists the finished backup jobs of its storage policy's clients that wrote data
+(status Completed, with errors or with warnings). The primary copy lists every such
+job. A secondary copy lists the jobs its selection takes: `all`, or `fulls` for fulls
+and synthetic fulls only. Each row carries the simulator's own retain-until date, computed
 with a simple rule that follows docs/retention-rules.md for the common cases:
 
 - days -1, or data aging disabled on the copy or the client: kept forever (-1);
@@ -142,7 +142,7 @@ def parse_copy_job_query(params: dict[str, str], now: int) -> CopyJobQuery:
     return CopyJobQuery(start, min(end, now), aged, state)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One job of a client as the copy list needs it."""
 
@@ -236,6 +236,9 @@ class CopyJobs:
                     )
                 )
         self._fulls: dict[tuple[int, int], list[int]] = {}
+        # The jobs of the last policy listed, which its other copies list again.
+        self._policy_facts: tuple[tuple[int, int], list[list[Fact]]] | None = None
+        self._aging_day: dict[int, int] = {}
         self._lists: OrderedDict[tuple, array] = OrderedDict()
         self.manual_infinite_job = self._pick_infinite_job()
 
@@ -247,7 +250,7 @@ class CopyJobs:
 
     def facts(self, client: Client, now: int) -> list[Fact]:
         """Return every job of the client that started by `now`, in start order."""
-        if self.explicit or not self.rank_of:
+        if not self.rank_of:
             jobs = self.explicit.get(client.client_id, [])
             return [fact for fact in jobs if fact.start <= now]
         rank = self.rank_of[client.client_id]
@@ -258,6 +261,28 @@ class CopyJobs:
                 result.append(fact)
         return result
 
+    def fact_at(self, client: Client, job_index: int) -> Fact:
+        """Return the job at an index of `facts(client, now)`, without the others."""
+        if not self.rank_of:
+            return self.explicit[client.client_id][job_index]
+        day = self.jobs.history_start_day + job_index
+        return self._arithmetic_fact(client, self.rank_of[client.client_id], day)
+
+    def facts_after(self, fact: Fact, now: int) -> list[Fact]:
+        """Return the client's jobs that started after `fact` and by `now`."""
+        client = fact.client
+        if not self.rank_of:
+            jobs = self.explicit.get(client.client_id, [])
+            return [other for other in jobs if fact.start < other.start <= now]
+        rank = self.rank_of[client.client_id]
+        later = []
+        for day in range(day_of(fact.start) + 1, day_of(now) + 1):
+            other = self._arithmetic_fact(client, rank, day)
+            if other.start > now:
+                break
+            later.append(other)
+        return later
+
     def _arithmetic_fact(self, client: Client, rank: int, day: int) -> Fact:
         level, status, start, duration, app, media = self.renderer.backup_facts(
             client, day
@@ -265,8 +290,13 @@ class CopyJobs:
         job_id = self.jobs.job_id(day, rank)
         return Fact(job_id, client, level, status, start, duration, app, media)
 
-    def full_starts(self, client: Client, now: int) -> list[int]:
-        """Return start times of the client's qualifying fulls that ended by `now`."""
+    def full_starts(
+        self, client: Client, now: int, facts: list[Fact] | None = None
+    ) -> list[int]:
+        """Return start times of the client's qualifying fulls that ended by `now`.
+
+        `facts` is `facts(client, now)` when the caller has it already.
+        """
         key = (client.client_id, now)
         cached = self._fulls.get(key)
         if cached is not None:
@@ -275,7 +305,7 @@ class CopyJobs:
             self._fulls.clear()
         starts = [
             fact.start
-            for fact in self.facts(client, now)
+            for fact in (facts if facts is not None else self.facts(client, now))
             if fact.is_full and fact.status in DATA_STATUSES and fact.end <= now
         ]
         self._fulls[key] = starts
@@ -420,11 +450,23 @@ class CopyJobs:
         day = day_of(retain_until)
         if day_start(day) + DATA_AGING_OFFSET < retain_until:
             day += 1
+        return (
+            day_start(self._aging_run(day)) + DATA_AGING_OFFSET + (DATA_AGING_DURATION)
+            <= now
+        )
+
+    def _aging_run(self, day: int) -> int:
+        """Return the first day from `day` on whose data aging run did not fail."""
+        cached = self._aging_day.get(day)
+        if cached is not None:
+            return cached
+        run = day
         while self.timeline is not None and (
-            self.timeline.data_aging(day).status == "Failed"
+            self.timeline.data_aging(run).status == "Failed"
         ):
-            day += 1
-        return day_start(day) + DATA_AGING_OFFSET + DATA_AGING_DURATION <= now
+            run += 1
+        self._aging_day[day] = run
+        return run
 
     @staticmethod
     def copied_time(copy: Copy, fact: Fact, now: int) -> int:
@@ -482,8 +524,9 @@ class CopyJobs:
 
         clients = self.clients_of.get(policy.policy_id, [])
         selected: list[tuple[int, int]] = []
-        for client_index, client in enumerate(clients):
-            for job_index, fact in enumerate(self.facts(client, now)):
+        for client_index, facts in enumerate(self._facts_of_policy(policy, now)):
+            self.full_starts(clients[client_index], now, facts)
+            for job_index, fact in enumerate(facts):
                 if not self._on_copy(copy, fact, query, now):
                     continue
                 if self._matches(policy, copy, fact, query, now):
@@ -495,6 +538,17 @@ class CopyJobs:
         if len(self._lists) > CACHE_ENTRIES:
             self._lists.popitem(last=False)
         return packed
+
+    def _facts_of_policy(self, policy: StoragePolicy, now: int) -> list[list[Fact]]:
+        """Return `facts(client, now)` of each client of the policy, kept for reuse."""
+        key = (policy.policy_id, now)
+        if self._policy_facts is not None and self._policy_facts[0] == key:
+            return self._policy_facts[1]
+        self._policy_facts = None
+        clients = self.clients_of.get(policy.policy_id, [])
+        facts = [self.facts(client, now) for client in clients]
+        self._policy_facts = (key, facts)
+        return facts
 
     def page(
         self,
@@ -509,13 +563,9 @@ class CopyJobs:
         packed = self.listing(policy, copy, query, now)
         clients = self.clients_of.get(policy.policy_id, [])
         rows = []
-        facts_cache: dict[int, list[Fact]] = {}
         for packed_key in packed[offset : offset + limit]:
             client_index, job_index = divmod(packed_key, 100_000)
-            client = clients[client_index]
-            if client_index not in facts_cache:
-                facts_cache[client_index] = self.facts(client, now)
-            fact = facts_cache[client_index][job_index]
+            fact = self.fact_at(clients[client_index], job_index)
             rows.append(self.render(policy, copy, fact, now))
         return len(packed), rows
 
@@ -576,9 +626,7 @@ class CopyJobs:
         if not fact.is_full or fact.status not in DATA_STATUSES:
             return ""
         later = []
-        for other in self.facts(fact.client, now):
-            if other.start <= fact.start:
-                continue
+        for other in self.facts_after(fact, now):
             if other.is_full and other.status in DATA_STATUSES:
                 break
             if other.status in DATA_STATUSES and other.end <= now:

@@ -68,7 +68,9 @@ def collect_time_zone(ctx: StepContext) -> int:
     commcell = CommCell.objects.only("commserve_name", "commserve_time_zone").get(
         pk=ctx.commcell.pk
     )
-    kept = f"The stored time zone {commcell.commserve_time_zone or '(none)'!r} is kept."
+    kept_note = (
+        f"The stored time zone {commcell.commserve_time_zone or '(none)'!r} is kept."
+    )
     client = (
         Client.objects.filter(
             commcell_id=commcell.pk,
@@ -82,7 +84,7 @@ def collect_time_zone(ctx: StepContext) -> int:
         raise StepWarning(
             [
                 f"no client named {commcell.commserve_name!r} (the CommServe's name) "
-                f"was found, so its time zone was not read. {kept}"
+                f"was found, so its time zone was not read. {kept_note}"
             ]
         )
 
@@ -91,10 +93,10 @@ def collect_time_zone(ctx: StepContext) -> int:
     except FATAL_ERRORS:
         raise
     except CommServeError as exc:
-        raise StepWarning([f"{exc} {kept}"]) from exc
+        raise StepWarning([f"{exc} {kept_note}"]) from exc
     if not zone:
         raise StepWarning(
-            [f"client {client.cv_id} reported no TimeZone.TimeZoneName. {kept}"]
+            [f"client {client.cv_id} reported no TimeZone.TimeZoneName. {kept_note}"]
         )
 
     zone = clean_text(zone, TIME_ZONE_LIMIT)
