@@ -393,8 +393,8 @@ def _blocked_chain_counts(commcell: CommCell) -> dict[tuple[int, int | None], in
     for plan_id, policy_id in plans.values_list("pk", "storage_policy_id"):
         plans_of_policy[policy_id].append(plan_id)
 
-    # Each job of a policy has one chain on the primary copy and one on each
-    # secondary copy that lists it; count the primary copy's chains only.
+    # A job has a chain on the primary copy and on each secondary copy that lists
+    # it. Fulls run against the primary copy, so only its chains count here.
     chains = (
         ChainCadence.objects.filter(
             commcell=commcell, failed_fulls_since_last_full__gt=0

@@ -149,13 +149,41 @@ class CopyRetentionSummarySerializer(serializers.ModelSerializer):
     plan = NamedObjectSerializer(read_only=True, allow_null=True)
     storage_policy = NamedObjectSerializer(read_only=True)
     copy = NamedObjectSerializer(read_only=True)
+    copy_precedence = serializers.IntegerField(
+        source="copy.copy_precedence",
+        read_only=True,
+        allow_null=True,
+        help_text="1 for the primary copy, higher for secondary copies.",
+    )
     delay_percent = serializers.SerializerMethodField(
         help_text="Effective retention over the days, in percent of the days."
+    )
+    disagreement_example_job_id = serializers.IntegerField(
+        source="disagreement_example_job.job_id",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="CommServe job id of the example job whose dates disagree most.",
     )
 
     class Meta:
         model = CopyRetentionSummary
         exclude = ["retention_rule"]
+        extra_kwargs = {
+            "disagreement_example_job": {
+                "help_text": "Primary key of the example job; its page is /jobs/<pk>/."
+            },
+            "median_full_interval_days": {
+                "help_text": "Median gap between qualifying fulls of either kind, "
+                "which drives the cycles."
+            },
+            "median_full_only_interval_days": {
+                "help_text": "Median gap between qualifying fulls alone."
+            },
+            "median_synthetic_full_interval_days": {
+                "help_text": "Median gap between synthetic fulls alone."
+            },
+        }
 
     def get_delay_percent(self, summary: CopyRetentionSummary) -> float | None:
         return _round(
@@ -367,7 +395,7 @@ class PlanRetentionSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List the measured retention of primary copies"),
+    list=extend_schema(summary="List the measured retention of every analysed copy"),
 )
 class CopyRetentionSummaryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = CopyRetentionSummarySerializer
@@ -383,7 +411,13 @@ class CopyRetentionSummaryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet
 )
 class ChainCadenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ChainCadenceSerializer
-    filterset_fields = ["commcell", "storage_policy", "client", "open_cycle_flagged"]
+    filterset_fields = [
+        "commcell",
+        "storage_policy",
+        "copy",
+        "client",
+        "open_cycle_flagged",
+    ]
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["open_cycle_age_days", "effective_retention_days"]
 

@@ -5,8 +5,10 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
+from apps.commcell.models import JobOnCopy
 from apps.retention import api
 from apps.retention.analysis import analyze_cycles
+from tests.factories import RetentionRuleFactory, StoragePolicyCopyFactory
 from tests.retention.chains import NOW, build_estate
 from tests.retention.sql.scenarios import day
 
@@ -143,3 +145,95 @@ def test_plan_retention_rejects_bad_page(viewer_client, estate):
 
     assert response.status_code == 400
     assert "page" in response.json()
+
+
+@pytest.fixture
+def copies_estate(monkeypatch):
+    data = build_estate()
+    policy = data["weekly"].storage_policy
+    offsite = StoragePolicyCopyFactory(
+        commcell=data["commcell"],
+        storage_policy=policy,
+        name="Offsite",
+        copy_precedence=2,
+    )
+    RetentionRuleFactory(copy=offsite, retention_days=90, retention_cycles=1)
+    cloud = StoragePolicyCopyFactory(
+        commcell=data["commcell"],
+        storage_policy=policy,
+        name="Cloud",
+        copy_precedence=3,
+    )
+    JobOnCopy.objects.bulk_create(
+        JobOnCopy(
+            commcell=data["commcell"], copy=offsite, job_id=job.job_id, collected_at=NOW
+        )
+        for job in data["weekly_jobs"]
+        if job.level == "full"
+    )
+    list(analyze_cycles(data["commcell"], NOW))
+    monkeypatch.setattr(api, "timezone", SimpleNamespace(now=lambda: NOW))
+    return {**data, "offsite": offsite, "cloud": cloud}
+
+
+def test_copy_summaries_copy_dimension(viewer_client, copies_estate):
+    response = viewer_client.get(reverse("retention-copy-summary-list"))
+
+    rows = {row["copy"]["id"]: row for row in response.json()["results"]}
+    offsite = rows[copies_estate["offsite"].pk]
+    assert offsite["copy_precedence"] == 2
+    assert offsite["job_source"] == "copy_jobs"
+    assert offsite["median_full_only_interval_days"] == pytest.approx(7.0)
+    assert offsite["median_synthetic_full_interval_days"] is None
+    assert offsite["reported_job_count"] == offsite["job_count"]
+    assert offsite["disagreeing_job_count"] == 0
+    cloud = rows[copies_estate["cloud"].pk]
+    assert cloud["job_source"] == "not_collected"
+    assert cloud["job_count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({"copy_kind": "secondary"}, {"Offsite", "Cloud"}),
+        ({"copy_name": "offs"}, {"Offsite"}),
+    ],
+)
+def test_copy_summaries_filter_by_copy(viewer_client, copies_estate, params, names):
+    response = viewer_client.get(reverse("retention-copy-summary-list"), params)
+
+    rows = response.json()["results"]
+    assert {row["copy"]["name"] for row in rows} == names
+
+
+def test_copy_summaries_primary_filter(viewer_client, copies_estate):
+    response = viewer_client.get(
+        reverse("retention-copy-summary-list"), {"copy_kind": "primary"}
+    )
+
+    rows = response.json()["results"]
+    assert len(rows) == 3
+    assert {row["copy_precedence"] for row in rows} == {1}
+
+
+def test_copy_summaries_invalid_copy_kind(viewer_client, copies_estate):
+    response = viewer_client.get(
+        reverse("retention-copy-summary-list"), {"copy_kind": "tertiary"}
+    )
+
+    assert response.status_code == 400
+    assert "copy_kind" in response.json()
+
+
+def test_chain_cadences_filter_by_copy(viewer_client, copies_estate):
+    offsite = copies_estate["offsite"]
+
+    response = viewer_client.get(
+        reverse("retention-chain-cadence-list"), {"copy": offsite.pk}
+    )
+
+    rows = response.json()["results"]
+    assert len(rows) == 1
+    assert rows[0]["copy"] == offsite.pk
+    assert rows[0]["median_full_only_interval_days"] == pytest.approx(7.0)
+    assert rows[0]["reported_job_count"] == rows[0]["job_count"]

@@ -4,13 +4,22 @@ from datetime import timedelta
 
 import pytest
 
-from apps.commcell.models import Job
+from apps.commcell.models import Job, JobOnCopy
 from apps.core.analysis import run_analysis
 from apps.core.findings import registered_analyzers
 from apps.core.models import Finding
+from apps.retention import sql as retention_sql
 from apps.retention.analysis import ANALYZER_NAME, analyze_cycles
-from apps.retention.models import CopyRetentionSummary, FullBackupSuccess
-from tests.factories import ClientFactory, StoragePolicyCopyFactory
+from apps.retention.models import (
+    CopyRetentionSummary,
+    FullBackupSuccess,
+    RetentionSettings,
+)
+from tests.factories import (
+    ClientFactory,
+    RetentionRuleFactory,
+    StoragePolicyCopyFactory,
+)
 from tests.retention.chains import NOW, add_chain, build_estate, make_plan
 from tests.retention.sql.scenarios import DONE, FAILED, FULL, INCR, day
 
@@ -195,3 +204,114 @@ def test_fixed_fulls_resolve_findings(estate):
     )
     assert "retention.open_cycle" not in open_codes
     assert "retention.full_success_low" not in open_codes
+
+
+def list_jobs_on_copy(copy, jobs, **fields):
+    JobOnCopy.objects.bulk_create(
+        JobOnCopy(
+            commcell=copy.commcell,
+            copy=copy,
+            job_id=job.job_id,
+            collected_at=NOW,
+            **fields,
+        )
+        for job in jobs
+    )
+
+
+def test_reported_disagreement_finding(estate):
+    copy = estate["weekly_rule"].copy
+    jobs = estate["weekly_jobs"][:3]
+    list_jobs_on_copy(
+        copy,
+        jobs,
+        retained_by=JobOnCopy.RetainedBy.BASIC,
+        retain_until=NOW + timedelta(days=200),
+    )
+
+    found = findings_by_code(estate["commcell"])
+
+    (finding,) = found["retention.reported_disagreement"]
+    assert finding.severity == "medium"
+    assert finding.subject_type == "copy"
+    assert finding.subject_id == copy.pk
+    assert finding.evidence["reported_jobs"] == 3
+    assert finding.evidence["disagreeing_jobs"] == 3
+    assert finding.evidence["max_difference_days"] > 150
+    example = Job.objects.get(pk=finding.evidence["example_job_pk"])
+    assert example.job_id == finding.evidence["example_job_id"]
+    assert f"/jobs/{example.pk}/" in finding.recommendation
+    assert "every retention setting has its default" in finding.recommendation
+
+
+def test_disagreement_recommendation_names_settings(estate):
+    copy = estate["weekly_rule"].copy
+    list_jobs_on_copy(
+        copy,
+        estate["weekly_jobs"][:1],
+        retained_by=JobOnCopy.RetainedBy.BASIC,
+        retain_until=NOW + timedelta(days=200),
+    )
+    RetentionSettings.objects.create(
+        commcell=estate["commcell"], days_only_retention=True
+    )
+
+    (finding,) = findings_by_code(estate["commcell"])["retention.reported_disagreement"]
+
+    assert "Days-only retention is on" in finding.recommendation
+
+
+def test_disagreement_resolves_when_dates_agree(estate):
+    commcell = estate["commcell"]
+    copy = estate["weekly_rule"].copy
+    list_jobs_on_copy(
+        copy,
+        estate["weekly_jobs"][:2],
+        retained_by=JobOnCopy.RetainedBy.BASIC,
+        retain_until=NOW + timedelta(days=200),
+    )
+    run_analysis(commcell, now=NOW, analyzers={ANALYZER_NAME: analyze_cycles})
+    computed = {
+        row.job_id: row.retain_until
+        for row in retention_sql.job_eligibility(commcell_id=commcell.pk, now=NOW)
+    }
+    for row in JobOnCopy.objects.filter(copy=copy):
+        row.retain_until = computed[row.job_id]
+        row.save()
+
+    run_analysis(commcell, now=NOW, analyzers={ANALYZER_NAME: analyze_cycles})
+
+    finding = Finding.objects.get(
+        commcell=commcell, code="retention.reported_disagreement"
+    )
+    assert finding.resolved_at is not None
+
+
+def test_secondary_copy_summaries_stored(estate):
+    policy = estate["weekly"].storage_policy
+    listed = StoragePolicyCopyFactory(
+        commcell=estate["commcell"],
+        storage_policy=policy,
+        name="Offsite",
+        copy_precedence=2,
+    )
+    RetentionRuleFactory(copy=listed, retention_days=90, retention_cycles=1)
+    missing = StoragePolicyCopyFactory(
+        commcell=estate["commcell"],
+        storage_policy=policy,
+        name="Cloud",
+        copy_precedence=3,
+    )
+    fulls = [job for job in estate["weekly_jobs"] if job.level == FULL]
+    list_jobs_on_copy(listed, fulls)
+
+    analyze_cycles_list = list(analyze_cycles(estate["commcell"], NOW))
+
+    listed_summary = CopyRetentionSummary.objects.get(copy=listed)
+    assert listed_summary.job_source == "copy_jobs"
+    assert listed_summary.job_count == len(fulls)
+    assert listed_summary.retention_days == 90
+    missing_summary = CopyRetentionSummary.objects.get(copy=missing)
+    assert missing_summary.job_source == "not_collected"
+    assert missing_summary.job_count == 0
+    assert all(item.subject_id != missing.pk for item in analyze_cycles_list)

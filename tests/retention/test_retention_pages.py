@@ -1,15 +1,22 @@
 """Effective retention, cycle and backup success analyzers, job and plan pages."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 
+from apps.commcell.models import JobOnCopy
 from apps.core.analysis import run_analysis
 from apps.retention import views
 from apps.retention.analysis import ANALYZER_NAME, analyze_cycles
 from apps.retention.job_retention import job_retention
-from tests.factories import JobFactory
+from apps.retention.models import RetentionSettings
+from tests.factories import (
+    JobFactory,
+    RetentionRuleFactory,
+    StoragePolicyCopyFactory,
+)
 from tests.retention.chains import NOW, build_estate
 from tests.retention.sql.scenarios import day
 
@@ -132,6 +139,80 @@ def test_cycle_analyzer_flagged_filter(viewer_client, estate):
 
     rows = response.context["rows"]
     assert [row["summary"].plan.name for row in rows] == ["Weekly"]
+
+
+@pytest.fixture
+def copies(estate):
+    policy = estate["weekly"].storage_policy
+    offsite = StoragePolicyCopyFactory(
+        commcell=estate["commcell"],
+        storage_policy=policy,
+        name="Offsite",
+        copy_precedence=2,
+    )
+    RetentionRuleFactory(copy=offsite, retention_days=90, retention_cycles=1)
+    cloud = StoragePolicyCopyFactory(
+        commcell=estate["commcell"],
+        storage_policy=policy,
+        name="Cloud",
+        copy_precedence=3,
+    )
+    RetentionRuleFactory(copy=cloud, retention_days=30, retention_cycles=1)
+    jobs = estate["weekly_jobs"][:3]
+    JobOnCopy.objects.bulk_create(
+        JobOnCopy(
+            commcell=estate["commcell"],
+            copy=offsite,
+            job_id=job.job_id,
+            retain_until=NOW + timedelta(days=300),
+            collected_at=NOW,
+        )
+        for job in jobs
+    )
+    list(analyze_cycles(estate["commcell"], NOW))
+    return {"offsite": offsite, "cloud": cloud}
+
+
+def test_copy_list_shows_copy_precedence(viewer_client, estate, copies):
+    response = viewer_client.get(reverse("retention:copy-list"))
+
+    text = response.content.decode()
+    assert "precedence 2" in text
+    assert "job list not collected" in text
+    assert "Fulls alone / synthetic fulls alone" in text
+
+
+def test_copy_list_filters_by_copy_kind(viewer_client, estate, copies):
+    response = viewer_client.get(
+        reverse("retention:copy-list"), {"copy_kind": "secondary"}
+    )
+
+    text = response.content.decode()
+    assert "/ Offsite" in text
+    assert "/ Cloud" in text
+    assert "/ Primary" not in text
+
+
+def test_cycle_analyzer_shows_disagreement(viewer_client, estate, copies):
+    response = viewer_client.get(
+        reverse("retention:cycle-analyzer"), {"copy_name": "offsite"}
+    )
+
+    text = response.content.decode()
+    assert "3 of 3 CommServe retain-until dates differ" in text
+    assert reverse("retention:job-detail", args=[estate["weekly_jobs"][0].pk]) in text
+
+
+def test_cycle_analyzer_names_settings(viewer_client, estate):
+    RetentionSettings.objects.create(
+        commcell=estate["commcell"], days_only_retention=True, time_zone="Europe/Berlin"
+    )
+
+    response = viewer_client.get(reverse("retention:cycle-analyzer"))
+
+    text = response.content.decode()
+    assert "Days-only retention is on: cycles are ignored." in text
+    assert "time zone Europe/Berlin set in the retention settings" in text
 
 
 def test_backup_success_flags_failing_plan(viewer_client, estate):

@@ -29,7 +29,7 @@ LAST_RUN_MS = "CAST(%(last_run_ms)s AS BIGINT)"
 
 FULL_LEVELS = "('full', 'synthetic_full')"
 # Completed fulls always start a cycle. Completed-with-errors fulls and synthetic
-# fulls do when the settings say so (both by default). Failed, killed, running and
+# fulls do when the settings enable them (both by default). Failed, killed, running and
 # other fulls never do.
 QUALIFYING = (
     f"j.level IN {FULL_LEVELS} "
@@ -57,7 +57,7 @@ REASONS = (
     "no_rule",
 )
 
-# Where a copy's jobs come from (CopyRetentionSummary.job_source).
+# Sources of a copy's jobs (CopyRetentionSummary.job_source).
 POLICY_JOBS = "policy_jobs"
 COPY_JOBS = "copy_jobs"
 NOT_COLLECTED = "not_collected"
@@ -175,7 +175,7 @@ def _job_columns(dialect: Dialect, aged: str) -> str:
 
 def _jobs_cte(dialect: Dialect, scope: str, *, secondary: bool, copy: bool) -> str:
     # The inner query projects each job to a few integers before the window sorts
-    # them, so the sort stores about 120 bytes per job instead of every column. All
+    # them, so the sort stores those integers instead of every column. All
     # window functions share one partition and order, so the jobs are sorted once.
     # Running sums at the last job of each cycle then give the cycle's counts
     # without grouping every job a second time.
@@ -233,9 +233,9 @@ def _since_previous(column: str) -> str:
     return f"{column} - COALESCE(LAG({column}) OVER chain_cycles, 0)"
 
 
-def _cycle_ctes() -> str:
+def _cycle_ctes(source: str = "jobs") -> str:
     # One row per cycle: the last job of each cycle, where the next job of the
-    # chain starts a new cycle or the chain ends. Each cycle after cycle 0 holds
+    # chain starts a new cycle or the chain ends. Each cycle after cycle 0 contains
     # exactly one qualifying full, so the count of synthetic qualifying fulls in the
     # cycle says which kind started it.
     return f"""
@@ -260,7 +260,7 @@ def _cycle_ctes() -> str:
             {_since_previous("manual_held_so_far")} AS manual_held,
             {_since_previous("failed_fulls_so_far")} AS failed_fulls,
             {_since_previous("days_only_so_far")} AS days_only_eligible
-        FROM jobs
+        FROM {source}
         WHERE next_is_full = 1 OR next_is_full IS NULL
         WINDOW chain_cycles AS (PARTITION BY {CHAIN} ORDER BY cycle_no)
     ),
@@ -313,7 +313,7 @@ def _cycle_ctes() -> str:
     )"""
 
 
-def _judged_cte(where: str) -> str:
+def _judged_cte(where: str, source: str = "jobs") -> str:
     # Each job with its cycle: the rule's moment, whether a later manual date wins,
     # the reason code and the retain-until date (the aging run), and whether the
     # CommServe's own date disagrees with it. The reason order follows the engine:
@@ -352,7 +352,7 @@ def _judged_cte(where: str) -> str:
             d.last_ms,
             d.next_full_ms,
             {moment} AS rule_ms
-        FROM jobs j
+        FROM {source} j
         JOIN dated d
             ON d.commcell_id = j.commcell_id
             AND d.copy_key = j.copy_key
@@ -411,11 +411,11 @@ def _judged_cte(where: str) -> str:
 
 
 def _disagrees() -> str:
-    # The CommServe's date disagrees with the computed one when: it aged a job the
-    # rules keep; the rules let the job go (or the job table says aged) while it
-    # keeps the job past the tolerance; it keeps the job forever where the rules
-    # give a date; it gives a date where the rules give none; or both give dates
-    # more than the tolerance apart. Jobs without a usable rule are not compared.
+    # The CommServe disagrees with the computed result in five cases. It aged a job
+    # the rules keep. It keeps a job past the tolerance that the rules let go or
+    # that the job table marks aged. It keeps a job forever where the rules give a
+    # date, or gives a date where the rules give none. Or both dates are more than
+    # the tolerance apart. Jobs without a usable rule are not compared.
     tolerance = "CAST(%(tolerance_ms)s AS BIGINT)"
     return f"""CASE
                 WHEN has_report = 0 OR valid = 0 THEN 0
@@ -445,11 +445,18 @@ def chain_select(dialect: Dialect, scope: str) -> str:
     """Return the SELECT of one ChainCadence row per chain and copy, in column order."""
     ms = dialect.from_ms
     not_null_first = "CASE WHEN {0} IS NULL THEN 1 ELSE 0 END, {0}"
+    # One pass over the windowed jobs keeps the last job of each cycle and every job
+    # the CommServe reported. Only that smaller set is stored for the two readers,
+    # where reading the jobs twice would store every job (in temporary files).
     return f"""
     WITH {_rule_cte()},
     {_jobs_cte(dialect, scope, secondary=True, copy=False)},
-    {_cycle_ctes()},
-    {_judged_cte("WHERE j.has_report = 1")},
+    picked AS (
+        SELECT * FROM jobs
+        WHERE next_is_full = 1 OR next_is_full IS NULL OR has_report = 1
+    ),
+    {_cycle_ctes("picked")},
+    {_judged_cte("WHERE j.has_report = 1", "picked")},
     reported AS (
         SELECT
             {CHAIN},
@@ -713,7 +720,8 @@ def copy_summary_select(*, commcell: bool) -> str:
     JOIN commcell_storagepolicycopy c ON c.id = rule.copy_id
     LEFT JOIN retention_retentionrule r ON r.copy_id = c.id
     LEFT JOIN per_copy p ON p.copy_id = c.id
-    WHERE 1 = 1 {scope}"""
+    WHERE 1 = 1 {scope}
+    ORDER BY c.storage_policy_id, rule.is_primary DESC, c.id"""
 
 
 SUMMARY_COLUMNS = (
