@@ -1,18 +1,23 @@
-"""Benchmark: server time of the plan page on SQLite with one million generated jobs.
+"""Benchmark: server time of the plan page with one million generated jobs.
+
+The database is the one ``benchmarks/analyzer_pages.py`` fills (PostgreSQL
+``cv_retpages_bench``: 250 plans, 600 copies, about 1,000,080 jobs), or a SQLite copy
+of it.
 
 Steps:
-1. Unless --reuse is given, copy the database that ``benchmarks/analyzer_pages.py``
-   filled (PostgreSQL ``cv_retpages_bench``: 250 plans, 600 copies, about 1,000,080
-   jobs) into a new SQLite file: migrate the file, then copy the inventory, rule and
-   job tables row by row.
-2. In a child process on the SQLite file: request ``/plans/<id>/`` and
-   ``/api/plans/<id>/retention/`` as a viewer through Django's test client, after
-   3 warm-up requests, and record median and p95 server time.
+1. With --sqlite and without --reuse, copy that database into a new SQLite file:
+   migrate the file, then copy the inventory, rule and job tables row by row.
+2. In a child process: delete the stored waiting jobs, then request
+   ``/plans/<id>/``, its third page and ``/api/plans/<id>/retention/`` as a viewer
+   through Django's test client ("computed per request"). Then store every storage
+   policy's waiting jobs as the ``retention.tools`` analysis does, timed, and
+   request the same pages again ("stored by the analysis"). Each figure is the
+   median and p95 of --requests requests after 3 warm-up requests.
 
 Usage (run ``benchmarks/analyzer_pages.py --jobs 1000000`` first):
-    .venv/bin/python benchmarks/plan_page_sqlite.py --sqlite /tmp/plan-bench.sqlite3
-    .venv/bin/python benchmarks/plan_page_sqlite.py --sqlite /tmp/plan-bench.sqlite3 \
-        --reuse --requests 10
+    .venv/bin/python benchmarks/plan_page.py
+    .venv/bin/python benchmarks/plan_page.py --sqlite /tmp/plan-bench.sqlite3
+    .venv/bin/python benchmarks/plan_page.py --sqlite /tmp/plan-bench.sqlite3 --reuse
 
 Prints a JSON object; docs/benchmarks.md records it.
 """
@@ -45,11 +50,13 @@ TABLES = (
 BATCH_ROWS = 20_000
 
 
-def child_env(sqlite_path: Path) -> dict:
+def child_env(sqlite_path: Path | None) -> dict:
     from benchmarks import analysis_jobs as generator
 
+    generator.DATABASE = SOURCE_DATABASE
     env = generator.child_env()
-    env["DATABASE_URL"] = f"sqlite:///{sqlite_path}"
+    if sqlite_path is not None:
+        env["DATABASE_URL"] = f"sqlite:///{sqlite_path}"
     env["DJANGO_SECURE_COOKIES"] = "false"
     env["CVANALYTICS_LOG_LEVEL"] = "WARNING"
     env["PYTHONPATH"] = str(ROOT)
@@ -114,33 +121,59 @@ def _utc():
 
 
 def measure(requests: int) -> dict:
-    """Time the plan page and its API; runs inside the child process."""
+    """Time the plan page and its API before and after storing the waiting jobs."""
     import django
 
     django.setup()
 
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
+    from django.db import connection
     from django.test import Client
 
-    from apps.commcell.models import Job, Plan
+    from apps.commcell.models import CommCell, Job, Plan
+    from apps.retention.models import ToolResult
+    from apps.retention.plan_detail import waiting_results
+    from benchmarks.analysis_jobs import NOW
 
     user, _ = get_user_model().objects.get_or_create(username="bench-viewer")
     user.groups.add(Group.objects.get(name="viewer"))
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-
     plan = Plan.objects.get(pk=1)
     urls = [
-        "/account/",
         f"/plans/{plan.pk}/",
         f"/plans/{plan.pk}/?page=3",
         f"/api/plans/{plan.pk}/retention/",
     ]
-    return {
+    figures: dict = {
+        "database": connection.vendor,
         "plan_jobs": Job.objects.filter(plan=plan).count(),
-        "pages": [_time_url(client, url, requests) for url in urls],
+        "account": _time_url(client, "/account/", requests),
     }
+
+    ToolResult.objects.filter(tool=ToolResult.Tool.WAITING_JOBS).delete()
+    figures["computed_per_request"] = [_time_url(client, u, requests) for u in urls]
+
+    commcell = CommCell.objects.get(pk=1)
+    started = time.perf_counter()
+    ToolResult.objects.bulk_create(
+        ToolResult(
+            commcell=commcell,
+            tool=ToolResult.Tool.WAITING_JOBS,
+            subject_id=policy_id,
+            position=position,
+            data=data,
+            computed_at=NOW,
+        )
+        for position, (policy_id, data) in enumerate(waiting_results(commcell, NOW))
+    )
+    figures["store_seconds"] = round(time.perf_counter() - started, 1)
+    figures["stored_policies"] = ToolResult.objects.filter(
+        tool=ToolResult.Tool.WAITING_JOBS
+    ).count()
+    figures["stored_by_analysis"] = [_time_url(client, u, requests) for u in urls]
+    return figures
 
 
 def _time_url(client, url: str, count: int) -> dict:
@@ -165,7 +198,9 @@ def _time_url(client, url: str, count: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sqlite", type=Path, required=True, help="SQLite file")
+    parser.add_argument(
+        "--sqlite", type=Path, help="SQLite file to copy the database into"
+    )
     parser.add_argument(
         "--requests", type=int, default=10, help="timed requests per page"
     )
@@ -179,24 +214,22 @@ def main() -> None:
         print(json.dumps(measure(args.requests)))
         return
 
-    path = args.sqlite.resolve()
-    figures: dict = {"sqlite": str(path)}
-    if args.reuse:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-            cwd=ROOT,
-            env=child_env(path),
-            check=True,
-        )
-    else:
+    path = args.sqlite.resolve() if args.sqlite else None
+    figures: dict = {"sqlite": str(path) if path else None}
+    if path is not None and not args.reuse:
         figures.update(copy_database(path))
+    # Apply migrations added since the database was filled.
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
+        cwd=ROOT,
+        env=child_env(path),
+        check=True,
+    )
     completed = subprocess.run(
         [
             sys.executable,
             str(Path(__file__).resolve()),
             "--measure",
-            "--sqlite",
-            str(path),
             "--requests",
             str(args.requests),
         ],
