@@ -237,6 +237,8 @@ def test_job_detail_dates_job(viewer_client, estate, at_now):
     text = response.content.decode()
     assert response.status_code == 200
     assert 'data-reason="basic_days"' in text
+    assert "Basic retention days</td>" in text
+    assert ">basic_days<" not in text
     assert "not collected" in text
     assert f'href="{reverse("retention:job-detail", args=[job.pk])}"' in text
 

@@ -6,6 +6,7 @@ from django import template
 
 from apps.retention.classification import DAYS_ONLY_CYCLES, INFINITE_DAYS
 from apps.retention.engine.clock import format_local
+from apps.retention.job_retention import REASON_LABELS
 
 register = template.Library()
 
@@ -58,3 +59,9 @@ def utc_offset(minutes: int) -> str:
     sign = "-" if minutes < 0 else "+"
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+@register.filter
+def reason_label(reason: object) -> str:
+    """Return the words for an engine reason code, such as "basic retention cycles"."""
+    return REASON_LABELS.get(str(reason), str(reason))
