@@ -391,6 +391,11 @@ class PlanRetentionSerializer(serializers.Serializer):
     open_findings = serializers.ListField(child=serializers.DictField())
     waiting_total = serializers.IntegerField()
     waiting_page = serializers.IntegerField()
+    waiting_computed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the analysis stored this page of waiting jobs, or null when "
+        "it was computed for this request.",
+    )
     waiting_jobs = WaitingJobSerializer(many=True)
 
 
@@ -527,6 +532,7 @@ class PlanRetentionView(GenericAPIView):
             "pools": pools,
             "open_findings": list(findings),
             "waiting_total": waiting.total,
+            "waiting_computed_at": waiting.computed_at,
             "waiting_page": waiting.number,
             "waiting_jobs": waiting.rows,
         }

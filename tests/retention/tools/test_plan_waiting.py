@@ -78,11 +78,15 @@ def test_first_page_read_from_analysis(many_waiting):
     assert second.total == first.total
 
 
-def test_live_before_analysis(many_waiting):
-    page = waiting_jobs(many_waiting["plan"], NOW, 1)
+def test_live_before_analysis(viewer_client, many_waiting):
+    plan = many_waiting["plan"]
+    page = waiting_jobs(plan, NOW, 1)
+
+    body = viewer_client.get(f"/api/plans/{plan.pk}/retention/").json()
 
     assert page.computed_at is None
     assert page.total > WAITING_PAGE_SIZE
+    assert body["waiting_computed_at"] is None
 
 
 def test_policy_without_jobs_stored(weekly_pool):
@@ -117,6 +121,7 @@ def test_plan_api_serves_stored_page(viewer_client, many_waiting):
     body = viewer_client.get(f"/api/plans/{plan.pk}/retention/").json()
 
     assert body["waiting_total"] == live.total
+    assert body["waiting_computed_at"] == "2026-11-01T13:00:00Z"
     assert [job["job_id"] for job in body["waiting_jobs"]] == [
         row["eligibility"].job_id for row in live.rows
     ]
