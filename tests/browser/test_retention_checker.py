@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from apps.retention.models import RetentionSettings
 from tests.browser.conftest import LOOPBACK_HOSTS
 from tests.factories import (
     CommCellFactory,
@@ -98,3 +99,23 @@ def test_checker_shows_error_in_place(page: Page, live_server, weekly_plan):
     )
     assert page.evaluate("window.loadMarker") == "same page"
     expect(page.locator("#id_days")).to_have_value("-5")
+
+
+def test_checker_names_plan_settings(page: Page, live_server, weekly_plan):
+    RetentionSettings.objects.create(
+        commcell=weekly_plan.commcell,
+        days_only_retention=True,
+        time_zone="Europe/Berlin",
+    )
+    page.set_default_timeout(15_000)
+    _open_checker(page, live_server.url)
+
+    page.select_option("#id_plan", str(weekly_plan.pk))
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        page.click("#checker-form button[type=submit]")
+
+    # Days-only retention ignores the 4 cycles, so data stays the 7 days.
+    expect(page.locator("#effective-retention")).to_contain_text("7 days, days only")
+    settings = page.locator("#checker-assumptions")
+    expect(settings).to_contain_text("Days-only retention is on: cycles are ignored.")
+    expect(settings).to_contain_text("time zone Europe/Berlin")

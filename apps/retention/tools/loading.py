@@ -53,11 +53,11 @@ ESTIMATE_NOTE = (
 
 @dataclass(frozen=True, slots=True)
 class CopyJobSource:
-    """Where a copy's jobs come from.
+    """The source of a copy's jobs.
 
-    ``own_list`` reads the jobs the CommServe lists on the copy (``JobOnCopy``);
-    otherwise the storage policy's jobs are read. ``estimate`` is the note shown
-    when a secondary copy falls back to the policy's jobs, else "".
+    With ``own_list`` the jobs the CommServe lists on the copy (``JobOnCopy``) are
+    read, else the storage policy's jobs. ``estimate`` is the note shown when a
+    secondary copy falls back to the policy's jobs, else "".
     """
 
     copy_id: int
@@ -208,7 +208,8 @@ def iter_copy_jobs_with_savings(
     source: CopyJobSource,
 ) -> Iterator[tuple[JobRecord, float | None]]:
     """Yield each job of a copy with its dedup savings percent, in chain order."""
-    manual = manual_retention(source.copy_id)
+    # A source without a copy (copy_id 0) reads a policy's jobs with no manual rows.
+    manual = manual_retention(source.copy_id) if source.copy_id else {}
     for row in _copy_job_rows(source).iterator(chunk_size=CHUNK_SIZE):
         (job_id, start, end, level, outcome, client_id, client, subclient_id) = row[:8]
         subclient, media, application, savings, _aged, aged_on_copy = row[8:]

@@ -503,7 +503,7 @@ def _add_totals(forecast: PoolForecast, waiting: bool) -> None:
 
 
 def _cap_at_used_space(forecast: PoolForecast) -> None:
-    """Cap the pool's totals at the space it uses, and say why when they exceed it.
+    """Cap the pool's totals at the space it uses, and record why they exceeded it.
 
     A pool cannot give back more than it holds. Job sizes that add up to more come
     from jobs counted on several copies of the pool, or from sizes the CommServe
@@ -532,7 +532,7 @@ def _cap_at_used_space(forecast: PoolForecast) -> None:
     left -= forecast.eligible_bytes
     forecast.recommended_bytes = min(forecast.recommended_bytes, left)
     logger.warning(
-        "pool %s (id %s): %d bytes to reclaim exceed the %d bytes used; capped",
+        "pool %s (id %s): %d bytes to reclaim exceed the %d bytes used, so capped",
         forecast.pool_name,
         forecast.pool_id,
         total,
