@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,17 +108,11 @@ def _sqlite_row(row: tuple) -> tuple:
     for value in row:
         if hasattr(value, "isoformat") and hasattr(value, "tzinfo"):
             # Django stores aware datetimes on SQLite as naive UTC text.
-            value = value.astimezone(_utc()).replace(tzinfo=None).isoformat(sep=" ")
+            value = value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
         elif isinstance(value, dict | list):
             value = json.dumps(value)
         values.append(value)
     return tuple(values)
-
-
-def _utc():
-    from datetime import UTC
-
-    return UTC
 
 
 def measure(requests: int) -> dict:
