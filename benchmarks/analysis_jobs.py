@@ -8,7 +8,12 @@ Steps, all in one run on the same machine:
 3. Generate the jobs in Python and load them with COPY. Each chain (client and
    subclient) has a daily incremental and a weekly or monthly full. Some fulls and
    incrementals fail, some fulls complete with errors or are synthetic, and the
-   newest job of some chains is still running. Then VACUUM ANALYZE the job table.
+   newest job of some chains is still running. Then list every full and synthetic
+   full as the CommServe would on two copies (commcell_joboncopy): the primary copy
+   and the policy's first secondary copy (precedence 2), each with a retain-until
+   date; 2% of them are retained manually by a user, some to a later date and some
+   forever. The 100 secondary copies of precedence 3 get no rows, so they are
+   reported as "job list not collected". Then VACUUM ANALYZE both tables.
 4. In a child process under GNU time (wall time and maximum RSS): refresh the
    ChainCadence and CopyRetentionSummary tables, stream the per-job eligibility of
    every job, then of one storage policy. PostgreSQL's temporary file bytes for the
@@ -37,7 +42,7 @@ from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DATABASE = "cvanalytics_bench_sql"
+DATABASE = "cv_bench_sqlcopies"
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 
@@ -75,9 +80,28 @@ figures["chains"] = counts.chains
 figures["copies"] = counts.copies
 
 started = time.perf_counter()
-reasons = Counter(row.reason for row in retention_sql.job_eligibility(now=now))
+reasons = Counter(
+    row.reason for row in retention_sql.job_eligibility(commcell_id=1, now=now)
+)
 figures["job_eligibility_seconds"] = round(time.perf_counter() - started, 2)
 figures["reasons"] = dict(sorted(reasons.items()))
+
+started = time.perf_counter()
+reasons = Counter(
+    row.reason
+    for row in retention_sql.job_eligibility(commcell_id=1, every_copy=True, now=now)
+)
+figures["job_eligibility_every_copy_seconds"] = round(time.perf_counter() - started, 2)
+figures["reasons_every_copy"] = dict(sorted(reasons.items()))
+
+from apps.retention.models import CopyRetentionSummary
+from django.db.models import Count, Sum
+figures["summaries_by_source"] = dict(
+    CopyRetentionSummary.objects.values_list("job_source").annotate(n=Count("pk"))
+)
+figures["disagreeing_jobs"] = CopyRetentionSummary.objects.aggregate(
+    n=Sum("disagreeing_job_count")
+)["n"]
 
 started = time.perf_counter()
 rows = sum(1 for _ in retention_sql.job_eligibility(storage_policy_id={policy}, now=now))
@@ -267,6 +291,28 @@ def load_jobs(conn: psycopg.Connection, total: int, days: int, seed: int) -> int
     return loaded
 
 
+def load_jobs_on_copies(conn: psycopg.Connection) -> int:
+    """List each full on its primary copy and first secondary copy; return the rows."""
+    cursor = conn.execute(
+        "INSERT INTO commcell_joboncopy (commcell_id, copy_id, job_id, retain_until, "
+        "retain_infinite, retained_by, retained_by_text, retention_reason, is_aged, "
+        "is_soft_aged, copied_time, required_by_jobs, collected_at) "
+        "SELECT j.commcell_id, c.copy_id, j.job_id, "
+        "CASE WHEN j.job_id % 100 = 7 THEN NULL "
+        "WHEN j.job_id % 100 = 3 THEN j.start_time + interval '400 days' "
+        "ELSE j.start_time + interval '30 days' END, "
+        "j.job_id % 100 = 7, "
+        "CASE WHEN j.job_id % 100 IN (3, 7) THEN 4 ELSE 1 END, '', '', false, false, "
+        "j.end_time, '', now() "
+        "FROM commcell_job j "
+        "CROSS JOIN LATERAL (VALUES (j.storage_policy_id), "
+        f"(j.storage_policy_id + {PLANS})) AS c(copy_id) "
+        "WHERE j.level IN ('full', 'synthetic_full')"
+    )
+    conn.commit()
+    return cursor.rowcount
+
+
 def temp_bytes(conn: psycopg.Connection) -> int:
     row = conn.execute(
         "SELECT temp_bytes FROM pg_stat_database WHERE datname = %s", (DATABASE,)
@@ -316,10 +362,12 @@ def main() -> None:
         if not args.analysis_only:
             started = time.perf_counter()
             figures["jobs"] = load_jobs(conn, args.jobs, args.days, args.seed)
+            figures["jobs_on_copies"] = load_jobs_on_copies(conn)
             figures["load_seconds"] = round(time.perf_counter() - started, 1)
             conn.autocommit = True
             started = time.perf_counter()
             conn.execute("VACUUM ANALYZE commcell_job")
+            conn.execute("VACUUM ANALYZE commcell_joboncopy")
             figures["vacuum_analyze_seconds"] = round(time.perf_counter() - started, 1)
         figures["jobs_in_table"] = conn.execute(
             "SELECT count(*) FROM commcell_job"

@@ -1,9 +1,10 @@
 """Benchmark: server time of the retention analyzer pages on generated job histories.
 
 Steps:
-1. Unless --reuse is given, recreate the database ``cv_retpages_bench`` and fill it
-   with the inventory and jobs of ``benchmarks/analysis_jobs.py`` (same generator,
-   same seed, its own database name, so a run of that script is left alone).
+1. Unless --reuse is given, recreate the database ``cv_bench_retention_pages`` and
+   fill it with the inventory, jobs and jobs on copies of
+   ``benchmarks/analysis_jobs.py`` (same generator, same seed, its own database
+   name, so a run of that script is left alone).
 2. In a child process: run the ``retention.cycles`` analyzer through
    ``apps.core.analysis.run_analysis`` as of the generator's NOW (2026-12-01 13:00 UTC),
    which refreshes the cadence tables and stores findings. Then request each page
@@ -31,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DATABASE = "cv_retpages_bench"
+DATABASE = "cv_bench_retention_pages"
 
 
 def generate(jobs: int, days: int, seed: int) -> dict:
@@ -47,9 +48,10 @@ def generate(jobs: int, days: int, seed: int) -> dict:
     with psycopg.connect(generator.database_url(DATABASE)) as conn:
         started = time.perf_counter()
         figures["jobs"] = generator.load_jobs(conn, jobs, days, seed)
+        figures["jobs_on_copies"] = generator.load_jobs_on_copies(conn)
         figures["load_seconds"] = round(time.perf_counter() - started, 1)
         conn.autocommit = True
-        conn.execute("VACUUM ANALYZE commcell_job")
+        conn.execute("VACUUM ANALYZE")
     return figures
 
 
@@ -108,11 +110,14 @@ def measure_pages(requests: int) -> dict:
         "/retention/copies/?delayed=on&sort=delay",
         "/analyzers/cycles/",
         "/analyzers/cycles/?flagged=on",
+        "/analyzers/cycles/?copy_kind=secondary",
+        "/retention/copies/?copy_kind=secondary&sort=interval",
         "/analyzers/backup-success/",
         "/analyzers/backup-success/?flagged=on",
         f"/jobs/{job.pk}/",
         f"/plans/{plan.pk}/",
         "/api/retention/cycle-analyzer/",
+        "/api/retention/copy-summaries/?copy_kind=secondary",
         "/api/retention/backup-success/",
     ]
     figures["pages"] = [_time_url(client, url, requests) for url in urls]

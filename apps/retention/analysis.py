@@ -252,7 +252,7 @@ def open_cycle_findings(commcell: CommCell) -> Iterator[FindingData]:
     The limit is the CommCell's open_cycle_factor (default 2) times the days.
 
     One finding per client names its oldest open chain and lists the others in the
-    evidence. Chains without a client row are reported on their primary copy.
+    evidence. Chains without a client row are reported on their copy.
     """
     chains = (
         ChainCadence.objects.filter(commcell=commcell, open_cycle_flagged=True)

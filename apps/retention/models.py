@@ -172,7 +172,7 @@ class CopyRetentionSummary(models.Model):
     """The measured cadence and effective retention of one copy's chains.
 
     Every primary copy and every active secondary copy has a row. ``job_source``
-    says where its jobs came from, and "not_collected" marks a secondary copy whose
+    is where its jobs came from, and "not_collected" marks a secondary copy whose
     job list was not collected, so its counts are zero rather than guessed.
     """
 
