@@ -105,7 +105,7 @@ def policy_full_interval(
     """
     stored = (
         CopyRetentionSummary.objects.filter(storage_policy_id=storage_policy_id)
-        .order_by("pk")
+        .order_by("copy__copy_precedence", "pk")
         .values_list("median_full_interval_days", flat=True)
         .first()
     )

@@ -7,7 +7,11 @@ from django.urls import reverse
 
 from apps.commcell.models import JobOnCopy
 from apps.retention.engine import evaluate_chain
-from apps.retention.models import RetentionSettings, ToolResult
+from apps.retention.models import (
+    CopyRetentionSummary,
+    RetentionSettings,
+    ToolResult,
+)
 from apps.retention.tools.context import ToolSettings, tool_settings
 from apps.retention.tools.loading import (
     ESTIMATE_NOTE,
@@ -341,3 +345,33 @@ def test_default_tool_settings():
 
     assert context.offset_at(NOW) == 0
     assert not context.days_only
+
+
+def stored_summary(copy, interval: float):
+    return CopyRetentionSummary.objects.create(
+        commcell=copy.commcell,
+        copy=copy,
+        storage_policy=copy.storage_policy,
+        chain_count=1,
+        job_count=JOBS_PER_CHAIN,
+        qualifying_full_count=8,
+        failed_full_count=0,
+        chains_with_failed_fulls=0,
+        median_full_interval_days=interval,
+        flagged_open_cycles=0,
+        eligible_job_count=0,
+        retained_job_count=0,
+        aged_job_count=0,
+        computed_at=NOW,
+    )
+
+
+def test_stored_interval_of_primary_copy(weekly_pool):
+    # The secondary copy's summary is stored first, so it has the lower key.
+    copy, rule = secondary_copy(weekly_pool)
+    stored_summary(copy, 30.0)
+    stored_summary(weekly_pool["copy"], 7.0)
+
+    review = review_rule(rule, NOW)
+
+    assert review.full_interval_days == 7.0
