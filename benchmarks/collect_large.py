@@ -5,7 +5,10 @@ Steps, all in one run on the same machine:
 2. Start the CommServe simulator with the preset and register it as a CommCell.
 3. Run `manage.py collect` in a child process under GNU time, which reports its
    peak resident memory (maximum RSS) and wall time.
-4. Copy the collected job rows out with `COPY ... TO STDOUT` and time a raw
+4. Count the jobs-on-copies rows that the `copy_jobs` step stored (every copy's job
+   list with the CommServe's retain-until dates). The whole collection's wall time
+   includes that step.
+5. Copy the collected job rows out with `COPY ... TO STDOUT` and time a raw
    `COPY ... FROM STDIN` of the same bytes into a table with the same columns,
    indexes and constraints as the job table (the ceiling a collector that keeps
    those indexes could reach), and into a bare table with no index at all.
@@ -87,6 +90,11 @@ def timed_collect(env: dict, name: str) -> tuple[float, int, str]:
     marker = [line for line in result.stderr.splitlines() if line.startswith("TIME ")]
     _, wall, max_rss_kib = marker[-1].split()
     return float(wall), int(max_rss_kib), result.stdout
+
+
+def copy_job_rows(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT count(*) FROM commcell_joboncopy").fetchone()[0]
 
 
 def raw_copy_rates(database_url: str) -> tuple[int, float, float]:
@@ -175,6 +183,7 @@ def main() -> None:
             simulator.terminate()
             simulator.wait(timeout=10)
 
+    copy_rows = copy_job_rows(database_url)
     rows, indexed_seconds, bare_seconds = raw_copy_rates(database_url)
     collect_rate = rows / wall
     indexed_rate = rows / indexed_seconds
@@ -183,6 +192,7 @@ def main() -> None:
             {
                 "preset": options.preset,
                 "jobs": rows,
+                "jobs_on_copies": copy_rows,
                 "collect_wall_seconds": round(wall, 1),
                 "collect_jobs_per_second": round(collect_rate),
                 "collect_peak_rss_mib": round(max_rss_kib / 1024, 1),
