@@ -49,11 +49,14 @@ def stored(copy: StoragePolicyCopy) -> dict[int, JobOnCopy]:
     return {row.job_id: row for row in JobOnCopy.objects.filter(copy=copy)}
 
 
-def add_row(commcell: CommCell, copy: StoragePolicyCopy, job_id: int) -> None:
+def add_row(
+    commcell: CommCell, copy: StoragePolicyCopy, job_id: int, is_aged: bool = False
+) -> None:
     JobOnCopy.objects.create(
         commcell=commcell,
         copy=copy,
         job_id=job_id,
+        is_aged=is_aged,
         collected_at=timezone.now() - timedelta(days=2),
     )
 
@@ -180,6 +183,20 @@ def test_unlisted_rows_deleted(commserve_sim, collected):
     assert run.status == SyncRun.Status.SUCCEEDED
     assert not JobOnCopy.objects.filter(copy=copy, job_id=1).exists()
     assert set(stored(copy)) == set(before) - {1}
+
+
+def test_aged_row_kept(commserve_sim, collected):
+    commcell, _ = collected
+    CommCell.objects.filter(pk=commcell.pk).update(copy_jobs_interval_hours=0)
+    copy = StoragePolicyCopy.objects.get(commcell=commcell, cv_id=1002)
+    add_row(commcell, copy, 1, is_aged=True)
+
+    run = collect(commcell)
+
+    row = JobOnCopy.objects.get(copy=copy, job_id=1)
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert row.is_aged is True
+    assert row.collected_at < run.started_at
 
 
 def test_stored_row_gets_aged_flag(commserve_sim, collected):

@@ -5,9 +5,9 @@ active copy, at most once per `CommCell.copy_jobs_interval_hours`. Each copy is 
 page by page and upserted into JobOnCopy, so memory stays bounded by one page:
 
 1. the unaged jobs: every row listed gets this read's `collected_at`;
-2. when stored rows were not listed, the aged jobs from the oldest of them on, which
-   updates the aged flags of those rows only;
-3. rows still not listed are deleted.
+2. when stored unaged rows were not listed, the aged jobs from the oldest of them on,
+   which sets the aged flags of those rows only;
+3. unaged rows still not listed are deleted. Rows marked aged stay as they are.
 
 A copy whose read fails keeps its stored rows, and the other copies are still read.
 """
@@ -15,7 +15,7 @@ A copy whose read fails keeps its stored rows, and the other copies are still re
 import logging
 from datetime import datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from apps.commcell.cvclient.errors import CommServeError
@@ -198,12 +198,14 @@ class CopyReader:
         for page in pages:
             written += self._store(page.jobs)
 
-        stale = JobOnCopy.objects.filter(copy=self.copy, collected_at__lt=self.stamp)
+        # Unaged rows this read did not list have aged or are gone. Rows marked aged
+        # by an earlier read are kept as they are and not read again.
+        stale = JobOnCopy.objects.filter(
+            copy=self.copy, collected_at__lt=self.stamp, is_aged=False
+        )
         if stale.exists():
             written += self._read_aged(stale)
-            deleted, _ = JobOnCopy.objects.filter(
-                copy=self.copy, collected_at__lt=self.stamp
-            ).delete()
+            deleted, _ = stale.delete()
             if deleted:
                 logger.info(
                     "%s: copy %s: %d jobs no longer listed were deleted",
@@ -213,12 +215,18 @@ class CopyReader:
                 )
         return written
 
-    def _read_aged(self, stale) -> int:
-        """Update the stored rows that the aged listing contains."""
-        oldest = Job.objects.filter(
+    def _read_aged(self, stale: QuerySet[JobOnCopy]) -> int:
+        """Update the stale rows that the aged listing contains, and return how many."""
+        known = Job.objects.filter(
             commcell=self.ctx.commcell, job_id__in=stale.values("job_id")
-        ).aggregate(start=Min("start_time"))["start"]
-        start = int(oldest.timestamp()) - 1 if oldest is not None else 0
+        ).aggregate(start=Min("start_time"), count=Count("id"))
+        start = 0
+        if known["start"] is not None and known["count"] == stale.count():
+            start = int(known["start"].timestamp()) - 1
+        # NOTE: when a stale row's job is not in the job table (older than the job
+        # window), the aged listing is read from the beginning, which on a CommServe
+        # with years of retention is long.
+
         written = 0
         pages = self.ctx.client.iter_copy_job_pages(
             self.copy.cv_id,
@@ -229,11 +237,7 @@ class CopyReader:
         )
         for page in pages:
             ids = [job.job_id for job in page.jobs]
-            stored = set(
-                JobOnCopy.objects.filter(
-                    copy=self.copy, collected_at__lt=self.stamp, job_id__in=ids
-                ).values_list("job_id", flat=True)
-            )
+            stored = set(stale.filter(job_id__in=ids).values_list("job_id", flat=True))
             written += self._store([job for job in page.jobs if job.job_id in stored])
         return written
 
