@@ -15,6 +15,7 @@ A copy whose read fails keeps its stored rows, and the other copies are still re
 import logging
 from datetime import datetime, timedelta
 
+from django.db import reset_queries
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
@@ -251,6 +252,9 @@ class CopyReader:
             unique_fields=["copy", "job_id"],
             update_fields=UPDATE_FIELDS,
         )
+        # With DEBUG on, Django keeps the text of the last 9,000 queries, and each
+        # upsert of a page is several hundred KB of SQL.
+        reset_queries()
         return len(rows)
 
     def _row(self, job: CopyJobRecord) -> JobOnCopy:
