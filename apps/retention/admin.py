@@ -3,11 +3,12 @@ retention settings of each CommCell (editable by admins, audited)."""
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpRequest
 
-from apps.core import audit
+from apps.core import audit, tasks
+from apps.core.analysis import AnalysisAlreadyRunning
 from apps.core.roles import is_admin
 
 from .models import RetentionRule, RetentionSettings
@@ -93,6 +94,7 @@ class RetentionSettingsAdmin(admin.ModelAdmin):
                 after={name: str(getattr(obj, name)) for name in SETTINGS_FIELDS},
                 request_id=getattr(request, "request_id", ""),
             )
+        _reanalyze(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: RetentionSettings) -> None:
         before = {name: str(getattr(obj, name)) for name in SETTINGS_FIELDS}
@@ -105,3 +107,29 @@ class RetentionSettingsAdmin(admin.ModelAdmin):
                 request_id=getattr(request, "request_id", ""),
             )
             super().delete_model(request, obj)
+        _reanalyze(request, obj)
+
+
+def _reanalyze(request: HttpRequest, settings: RetentionSettings) -> None:
+    """Queue an analysis so that the pages show results under the new settings."""
+    commcell = settings.commcell
+    try:
+        run = tasks.enqueue_analysis(
+            commcell,
+            requested_by=request.user,
+            request_id=getattr(request, "request_id", ""),
+        )
+    except AnalysisAlreadyRunning:
+        messages.warning(
+            request,
+            f"An analysis of {commcell.name} is already queued or running, so the "
+            "pages show results under the new settings after the next analysis. "
+            "Start one on the analysis runs page once it has finished.",
+        )
+        return
+
+    messages.info(
+        request,
+        f"Analysis run {run.pk} of {commcell.name} is queued, so the pages show "
+        "results under the new settings once it has finished.",
+    )

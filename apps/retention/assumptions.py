@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 # "(UTC-05:00) Eastern Time (US & Canada)", "(GMT+01:00) Amsterdam", "UTC+05:30".
 _OFFSET_NAME = re.compile(r"(?:UTC|GMT)\s*([+-])(\d{1,2}):?(\d{2})?", re.IGNORECASE)
+_ZERO_OFFSET_NAME = re.compile(
+    r"^\s*(?:\((?:UTC|GMT)\)|(?:UTC|GMT)\s*$)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,8 @@ def parse_offset(name: str) -> int | None:
     """Return the UTC offset in minutes written in a time zone name, or None."""
     match = _OFFSET_NAME.search(name or "")
     if match is None:
-        return None
+        # "(UTC) Coordinated Universal Time", "(GMT) Casablanca" and "UTC" carry no sign.
+        return 0 if _ZERO_OFFSET_NAME.search(name or "") else None
 
     sign, hours, minutes = match.groups()
     total = int(hours) * 60 + int(minutes or 0)

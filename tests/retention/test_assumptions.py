@@ -3,8 +3,9 @@
 from datetime import UTC, datetime, time
 
 import pytest
+from django.utils import timezone
 
-from apps.core.models import AuditLog
+from apps.core.models import AnalysisRun, AuditLog
 from apps.retention.assumptions import (
     aging_clock,
     describe,
@@ -13,7 +14,7 @@ from apps.retention.assumptions import (
     settings_for,
 )
 from apps.retention.models import RetentionSettings
-from tests.factories import CommCellFactory
+from tests.factories import AnalysisRunFactory, CommCellFactory
 
 URL = "/admin/retention/retentionsettings/"
 WINTER = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -28,7 +29,10 @@ SUMMER = datetime(2026, 7, 15, 9, 0, tzinfo=UTC)
         ("UTC+05:30", 330),
         ("(UTC+12:45) Chatham Islands", 765),
         ("Pacific Standard Time", None),
-        ("UTC", None),
+        ("UTC", 0),
+        ("(UTC) Coordinated Universal Time", 0),
+        ("(GMT) Casablanca", 0),
+        ("UTC Standard Time", None),
         ("", None),
         ("(UTC+25:00) Nowhere", None),
     ],
@@ -192,3 +196,51 @@ def test_admin_change_records_before_and_after(admin_role_client):
 @pytest.mark.django_db
 def test_viewer_cannot_open_settings(viewer_client):
     assert viewer_client.get(URL).status_code == 302
+
+
+@pytest.mark.django_db
+def test_admin_save_queues_analysis(admin_role_client):
+    commcell = CommCellFactory()
+    settings = RetentionSettings.objects.create(commcell=commcell)
+
+    response = admin_role_client.post(
+        f"{URL}{settings.pk}/change/",
+        {
+            "aging_time": "12:00",
+            "days_only_retention": "on",
+            "errors_full_starts_cycle": "on",
+            "synthetic_full_starts_cycle": "on",
+            "inactive_copies_hold_jobs": "on",
+            "cycles_when_unknown": "1",
+            "week_starts_monday": "on",
+            "open_cycle_factor": "2",
+            "disagreement_tolerance_days": "1",
+        },
+        follow=True,
+    )
+
+    run = AnalysisRun.objects.get(commcell=commcell)
+    assert run.status == AnalysisRun.Status.QUEUED
+    assert f"Analysis run {run.pk} of {commcell.name} is queued" in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_admin_save_during_analysis_warns(admin_role_client):
+    commcell = CommCellFactory()
+    AnalysisRunFactory(
+        commcell=commcell,
+        status=AnalysisRun.Status.RUNNING,
+        started_at=timezone.now(),
+        finished_at=None,
+    )
+    settings = RetentionSettings.objects.create(commcell=commcell)
+
+    response = admin_role_client.post(
+        f"{URL}{settings.pk}/delete/", {"post": "yes"}, follow=True
+    )
+
+    assert not RetentionSettings.objects.exists()
+    assert AnalysisRun.objects.filter(commcell=commcell).count() == 1
+    assert "is already queued or running" in response.content.decode()
