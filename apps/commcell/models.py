@@ -336,6 +336,9 @@ class Client(InventoryModel):
     host_name = models.CharField(max_length=300, blank=True)
     display_name = models.CharField(max_length=300, blank=True)
     company = models.CharField(max_length=200, blank=True)
+    # False when the client's data aging activity (activityType 16) is disabled, so
+    # the CommServe keeps the client's jobs on every copy until it is enabled again.
+    data_aging_enabled = models.BooleanField(default=True)
 
     class Meta(InventoryModel.Meta):
         constraints = _inventory_constraints("client")

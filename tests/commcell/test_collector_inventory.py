@@ -21,6 +21,9 @@ class StubClient:
     def list_clients(self) -> list[ClientRecord]:
         return self.clients
 
+    def get_client(self, cv_id: int) -> ClientRecord:
+        return next(record for record in self.clients if record.cv_id == cv_id)
+
     def list_plans(self) -> list[PlanRecord]:
         return self.plans
 

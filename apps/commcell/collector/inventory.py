@@ -11,6 +11,7 @@ from django.db import transaction
 
 from apps.commcell.cvclient.errors import CommServeError
 from apps.commcell.cvclient.records import (
+    ClientRecord,
     CopyRecord,
     DDBStoreRecord,
     PlanRecord,
@@ -110,9 +111,80 @@ def describe(cv_id: int | None, name: str) -> str:
 
 
 def collect_clients(ctx: StepContext) -> int:
+    """Store the clients of GET /Client with the data aging flag of each detail.
+
+    The list does not carry the client's activity control, so each client's detail
+    (GET /Client/{id}) is read. A client whose detail fails keeps its stored flag.
+    """
     records = ctx.client.list_clients()
-    rows = [record_row(record) for record in records]
-    return _store(ctx, "clients", Client, rows)
+    flags, failures = _read_client_data_aging(ctx, records)
+    rows = []
+    for record in records:
+        row = record_row(record)
+        row["data_aging_enabled"] = flags[record.cv_id]
+        rows.append(row)
+
+    written = _store(ctx, "clients", Client, rows)
+    if failures:
+        ctx.counts["clients"] = written
+        raise PartialStepError(failures)
+    return written
+
+
+def _read_client_data_aging(
+    ctx: StepContext, records: list[ClientRecord]
+) -> tuple[dict[int, bool], list[str]]:
+    stored = dict(
+        Client.objects.filter(commcell=ctx.commcell).values_list(
+            "cv_id", "data_aging_enabled"
+        )
+    )
+    # A client not stored yet counts as enabled until its detail is read.
+    flags = {record.cv_id: stored.get(record.cv_id, True) for record in records}
+    failures: list[str] = []
+    consecutive = 0
+    for done, record in enumerate(records, start=1):
+        try:
+            detail = ctx.client.get_client(record.cv_id)
+        except FATAL_ERRORS:
+            raise
+        except CommServeError as exc:
+            failures.append(
+                f"Client {record.name} (id {record.cv_id}): {exc} Its stored data "
+                "aging flag is kept."
+            )
+            logger.warning(
+                "%s: detail of client %s (id %s) failed: %s",
+                ctx.label,
+                record.name,
+                record.cv_id,
+                exc,
+            )
+            consecutive = consecutive + 1 if exc.retryable else 0
+        else:
+            consecutive = 0
+            if detail.data_aging_enabled is not None:
+                flags[record.cv_id] = detail.data_aging_enabled
+        ctx.progress.set("clients", done=done, total=len(records))
+
+        if consecutive >= MAX_CONSECUTIVE_SERVER_ERRORS and done < len(records):
+            failures.append(
+                f"{len(records) - done} more client details were skipped after "
+                f"{consecutive} consecutive server errors, because the CommServe's "
+                "client endpoint is failing. Their stored data aging flags are "
+                "unchanged. Check the CommServe's web server, then collect again."
+            )
+            logger.warning(
+                "%s: client details stopped after %d consecutive server errors, so "
+                "%d clients were skipped",
+                ctx.label,
+                consecutive,
+                len(records) - done,
+            )
+            break
+
+    ctx.progress.set("clients", done=len(records), total=len(records), force=True)
+    return flags, failures
 
 
 def collect_storage_policies(ctx: StepContext) -> int:

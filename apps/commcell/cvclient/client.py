@@ -384,6 +384,12 @@ class CommServeClient:
             where, parse_storage_policy_copies, payload, storage_policy_cv_id
         )
 
+    def get_client(self, client_cv_id: int) -> ClientRecord:
+        """GET /Client/{id}: one client with its detail, such as its data aging flag."""
+        path = f"/Client/{int(client_cv_id)}"
+        payload, where = self._get(path, ("clientProperties",), may_be_empty=False)
+        return self._parse(where, parse_clients, payload)[0]
+
     def get_client_time_zone(self, client_cv_id: int) -> str:
         """GET /Client/{id}: the client's time zone name, "" when it reports none."""
         path = f"/Client/{int(client_cv_id)}"
