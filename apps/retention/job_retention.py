@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.db.models import Max
 
-from apps.commcell.models import Job, JobOnCopy, StoragePolicyCopy
+from apps.commcell.models import Client, Job, JobOnCopy, StoragePolicyCopy
 
 from .analysis import copy_retention
 from .assumptions import AgingClock, aging_clock, describe, settings_for
@@ -53,8 +53,19 @@ REASON_LABELS = {
     Reason.MANUAL_RETENTION: "manual retention",
     Reason.JOB_RUNNING: "job running",
     Reason.ELIGIBLE: "eligible to age",
-    Reason.AGED: "aged",
+    Reason.AGED: "aged on the CommServe",
 }
+CLIENT_AGING_DISABLED_LABEL = "data aging disabled on the client"
+
+# Outcomes of the jobs that a copy's job list contains until they age. The CommServe
+# lists no failed, killed or running job on a copy.
+LISTED_OUTCOMES = frozenset(
+    {
+        Job.Outcome.COMPLETED,
+        Job.Outcome.COMPLETED_ERRORS,
+        Job.Outcome.COMPLETED_WARNINGS,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ class CopyVerdict:
     jobs_read_at: datetime | None
     missing_reason: str = ""
     disagreement: Disagreement | None = None
+    client_aging_enabled: bool = True
 
     @property
     def is_primary(self) -> bool:
@@ -106,7 +118,14 @@ class CopyVerdict:
 
     @property
     def reason_label(self) -> str:
-        return REASON_LABELS[self.verdict.reason] if self.verdict else ""
+        if self.verdict is None:
+            return ""
+        if (
+            self.verdict.reason is Reason.AGING_DISABLED
+            and not self.client_aging_enabled
+        ):
+            return CLIENT_AGING_DISABLED_LABEL
+        return REASON_LABELS[self.verdict.reason]
 
     @property
     def reported(self) -> bool:
@@ -139,6 +158,9 @@ class JobRetention:
 
     @property
     def reason_label(self) -> str:
+        primary = self.primary
+        if primary is not None and primary.verdict is self.verdict:
+            return primary.reason_label
         return REASON_LABELS[self.verdict.reason] if self.verdict else ""
 
     @property
@@ -230,16 +252,19 @@ def copies_read_at(
     return read_at
 
 
-def job_record(job: Job, on_copy: JobOnCopy | None = None) -> JobRecord:
+def job_record(
+    job: Job, on_copy: JobOnCopy | None = None, *, unlisted: bool = False
+) -> JobRecord:
     """Convert a job row to the engine's input, with the media size as its size.
 
     The CommServe's row for the job on the copy, when given, adds manual retention
-    (rows retained by a user), the aged flag and the CommServe's own date.
+    (rows retained by a user), the aged flag and the CommServe's own date. A job that
+    the copy's job list no longer lists (``unlisted``) counts as aged.
     """
     manual_until = None
     pinned = False
     reported = None
-    aged = job.is_aged
+    aged = job.is_aged or unlisted
     if on_copy is not None:
         if on_copy.retained_by == JobOnCopy.RetainedBy.USER:
             pinned = on_copy.retain_infinite
@@ -264,6 +289,38 @@ def job_record(job: Job, on_copy: JobOnCopy | None = None) -> JobRecord:
         aged=aged,
         reported=reported,
     )
+
+
+def unlisted_jobs(
+    jobs: list[Job], rows: dict[int, JobOnCopy], read_at: datetime | None
+) -> frozenset[int]:
+    """Return the ids of the jobs that a primary copy's job list no longer lists.
+
+    The primary copy lists every completed job of the storage policy until the job
+    ages, so a completed job that ended before the read and is not listed has aged.
+    """
+    if read_at is None:
+        return frozenset()
+    return frozenset(
+        job.job_id
+        for job in jobs
+        if job.job_id not in rows
+        and job.outcome in LISTED_OUTCOMES
+        and job.end_time is not None
+        and job.end_time <= read_at
+    )
+
+
+def client_aging_enabled(job: Job) -> bool:
+    """Return the data aging flag of the job's client, True when the client is unknown."""
+    if job.client_id is None:
+        return True
+    flag = (
+        Client.objects.filter(pk=job.client_id)
+        .values_list("data_aging_enabled", flat=True)
+        .first()
+    )
+    return True if flag is None else flag
 
 
 def rule_retention(rule: RetentionRule, settings: RetentionSettings) -> CopyRetention:
@@ -316,6 +373,7 @@ def job_retention(job: Job, now: datetime) -> JobRetention:
         )
 
     commcell = job.commcell
+    client_aging = client_aging_enabled(job)
     engine = build_engine_settings(settings, commcell, now)
     clock = aging_clock(settings, commcell, now)
     jobs = chain_jobs(job)
@@ -330,7 +388,9 @@ def job_retention(job: Job, now: datetime) -> JobRetention:
     for copy in copies:
         if not copy.active:
             continue
-        context = _CopyContext(job, copy, settings, engine, now, read_at[copy.pk])
+        context = _CopyContext(
+            job, copy, settings, engine, now, read_at[copy.pk], client_aging
+        )
         if copy is primary_copy:
             pending = pending_aux_copies(copy, copies, rows)
             verdicts.append(_evaluate_primary(context, jobs, rows[copy.pk], pending))
@@ -369,6 +429,7 @@ class _CopyContext:
     engine: EngineSettings
     now: datetime
     read_at: datetime | None
+    client_aging_enabled: bool = True
 
     @property
     def rule(self) -> RetentionRule | None:
@@ -429,14 +490,30 @@ def _evaluate(
     pending: list[PendingAuxCopy],
 ) -> CopyVerdict:
     rule = context.rule
+    # Only the primary copy lists every completed job, so only there does a missing
+    # job mean that it aged.
+    unlisted = (
+        unlisted_jobs(jobs, rows, context.read_at)
+        if context.copy.copy_precedence == PRIMARY_PRECEDENCE
+        else frozenset()
+    )
+    retention = rule_retention(rule, context.settings)
+    if not context.client_aging_enabled:
+        # The client's switch keeps every job of the chain, as the copy's switch does.
+        retention = replace(retention, data_aging_enabled=False)
+
     result = evaluate_chain(
-        [job_record(row, rows.get(row.job_id)) for row in jobs],
-        rule_retention(rule, context.settings),
+        [
+            job_record(row, rows.get(row.job_id), unlisted=row.job_id in unlisted)
+            for row in jobs
+        ],
+        retention,
         context.now,
         chain_key=f"{context.job.client_name} / {context.job.subclient_name}",
         settings=context.engine,
         pending_aux_copies=pending,
     )
+    result = _reworded(result, context, unlisted, rule.data_aging_enabled)
     verdict = next(
         (item for item in result.verdicts if item.job_id == context.job.job_id), None
     )
@@ -455,7 +532,51 @@ def _evaluate(
         on_copy=on_copy,
         jobs_read_at=context.read_at,
         disagreement=disagreement,
+        client_aging_enabled=context.client_aging_enabled,
     )
+
+
+def _reworded(
+    result: ChainResult,
+    context: _CopyContext,
+    unlisted: frozenset[int],
+    copy_aging_enabled: bool,
+) -> ChainResult:
+    """Replace the engine's sentences where the cause lies outside the copy's rule."""
+    if not unlisted and context.client_aging_enabled:
+        return result
+
+    verdicts = []
+    for verdict in result.verdicts:
+        if verdict.reason is Reason.AGED and verdict.job_id in unlisted:
+            verdict = replace(verdict, sentence=_unlisted_sentence(context.read_at))
+        elif (
+            verdict.reason is Reason.AGING_DISABLED and not context.client_aging_enabled
+        ):
+            verdict = replace(
+                verdict, sentence=_client_aging_sentence(copy_aging_enabled)
+            )
+        verdicts.append(verdict)
+    return replace(result, verdicts=tuple(verdicts))
+
+
+def _unlisted_sentence(read_at: datetime | None) -> str:
+    read = f"{read_at:%Y-%m-%d %H:%M} UTC" if read_at else "at the last read"
+    return (
+        f"The CommServe no longer lists this job on the copy (job list read {read}), "
+        "so data aging has aged it."
+    )
+
+
+def _client_aging_sentence(copy_aging_enabled: bool) -> str:
+    sentence = (
+        "Data aging is disabled on the client, so the CommServe keeps the client's "
+        "jobs on every copy until data aging is enabled on the client again. The "
+        "copy's retention values are ignored."
+    )
+    if not copy_aging_enabled:
+        sentence += " Data aging is also disabled on the copy."
+    return sentence
 
 
 def _without_verdict(
@@ -470,6 +591,7 @@ def _without_verdict(
         on_copy=on_copy,
         jobs_read_at=context.read_at,
         missing_reason=reason,
+        client_aging_enabled=context.client_aging_enabled,
     )
 
 
@@ -552,15 +674,23 @@ def explain_disagreement(
 
 
 def _infinite_causes(on_copy: JobOnCopy) -> list[str]:
+    stated = on_copy.retention_reason or on_copy.retained_by_text
+    causes = [f'The CommServe gives the reason "{stated}".'] if stated else []
     if on_copy.retained_by == JobOnCopy.RetainedBy.EXTENDED:
-        return [
+        causes.append(
             "An extended retention rule with infinite retention keeps the job, and "
             "the collected rule of this copy does not show it."
-        ]
-    return [
+        )
+        return causes
+    causes.append(
+        "Data aging may have been disabled on the client or the copy after the last "
+        "collection."
+    )
+    causes.append(
         "A user may have set infinite manual retention after the copy's job list "
         "was read, or a hold that the collection does not read keeps the job."
-    ]
+    )
+    return causes
 
 
 def _undated_causes(verdict: JobVerdict, settings: RetentionSettings) -> list[str]:

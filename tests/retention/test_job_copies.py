@@ -376,8 +376,9 @@ def test_query_count_bounded(django_assert_num_queries, last_day):
     job = jobs[-1]
     job.commcell = commcell
 
-    # Settings, chain, copies, rows on copies, newest read of copies without rows.
-    with django_assert_num_queries(5):
+    # Settings, client flag, chain, copies, rows on copies, newest read of copies
+    # without rows.
+    with django_assert_num_queries(6):
         retention = job_retention(job, NOW)
 
     assert len(retention.copies) == 3
