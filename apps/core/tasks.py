@@ -70,7 +70,52 @@ def analyze_commcell(
             exc,
         )
         return None
+
+    _analyze_missed_collection(commcell, result)
     return result.status
+
+
+def _analyze_missed_collection(commcell: CommCell, finished: AnalysisRun) -> None:
+    """Queue an analysis of the newest collection that finished during ``finished``.
+
+    A collection that finishes while an analysis runs has its own analysis skipped,
+    and the running one may have read the inventory before the collection wrote it.
+    """
+    missed = (
+        SyncRun.objects.filter(
+            commcell=commcell,
+            status__in=ANALYZED_OUTCOMES,
+            finished_at__gt=finished.started_at,
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    if missed is None:
+        return
+
+    try:
+        analyze_commcell.delay(
+            commcell.pk, AnalysisRun.Trigger.COLLECTION, sync_run_id=missed.pk
+        )
+    except (KombuError, OSError):
+        logger.exception(
+            "CommCell %s (id %s): the analysis of sync run %s, which finished during "
+            "analysis run %s, could not be sent to Celery; it runs with the next "
+            "collection or nightly",
+            commcell.name,
+            commcell.pk,
+            missed.pk,
+            finished.pk,
+        )
+        return
+    logger.info(
+        "CommCell %s (id %s): sync run %s finished during analysis run %s, so "
+        "another analysis is queued",
+        commcell.name,
+        commcell.pk,
+        missed.pk,
+        finished.pk,
+    )
 
 
 def _analyzed_after(commcell: CommCell, moment: datetime) -> bool:

@@ -5,10 +5,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from apps.commcell.models import SyncRun
-from apps.core import tasks
+from apps.core import findings, tasks
 from apps.core.analysis import run_analysis
 from apps.core.findings import registered_analyzers
 from apps.core.models import AnalysisRun, Finding
@@ -259,3 +260,44 @@ def test_later_collection_is_analyzed(eager_celery):
     assert result == AnalysisRun.Status.SUCCEEDED
     run = AnalysisRun.objects.get(sync_run=later)
     assert run.analyzed_at == NOW.replace(day=5)
+
+
+def test_collection_during_analysis_is_analyzed(eager_celery, monkeypatch):
+    commcell = CommCellFactory()
+    finished_during: list[SyncRun] = []
+
+    def collect_meanwhile(commcell, now):
+        if not finished_during:
+            finished_during.append(
+                SyncRunFactory(
+                    commcell=commcell,
+                    status=SyncRun.Status.SUCCEEDED,
+                    finished_at=timezone.now(),
+                )
+            )
+        return []
+
+    monkeypatch.setattr(findings, "_ANALYZERS", {"meanwhile": collect_meanwhile})
+
+    tasks.analyze_commcell.delay(commcell.pk, "nightly").get()
+
+    runs = list(AnalysisRun.objects.filter(commcell=commcell).order_by("pk"))
+    assert [run.trigger for run in runs] == ["nightly", "collection"]
+    assert runs[1].sync_run == finished_during[0]
+    assert runs[1].status == AnalysisRun.Status.SUCCEEDED
+
+
+def test_failed_collection_during_analysis_ignored(eager_celery, monkeypatch):
+    commcell = CommCellFactory()
+
+    def collect_meanwhile(commcell, now):
+        SyncRunFactory(
+            commcell=commcell, status=SyncRun.Status.FAILED, finished_at=timezone.now()
+        )
+        return []
+
+    monkeypatch.setattr(findings, "_ANALYZERS", {"meanwhile": collect_meanwhile})
+
+    tasks.analyze_commcell.delay(commcell.pk, "nightly").get()
+
+    assert AnalysisRun.objects.filter(commcell=commcell).count() == 1
