@@ -32,6 +32,8 @@ class AgingClock:
     aging_time: time
     utc_offset_minutes: int
     source: str
+    # The IANA zone set in the retention settings, "" when the offset is fixed.
+    time_zone: str = ""
 
 
 def settings_for(commcell: CommCell | int) -> RetentionSettings:
@@ -82,6 +84,7 @@ def aging_clock(
                 settings.aging_time,
                 int(offset.total_seconds() // 60),
                 f"time zone {settings.time_zone} set in the retention settings",
+                settings.time_zone,
             )
 
     reported = parse_offset(commcell.commserve_time_zone)
@@ -105,6 +108,7 @@ def engine_settings(
         aging_hour=clock.aging_time.hour,
         aging_minute=clock.aging_time.minute,
         aging_utc_offset_minutes=clock.utc_offset_minutes,
+        aging_time_zone=clock.time_zone,
         inactive_copies_hold_jobs=settings.inactive_copies_hold_jobs,
         apply_extended_grace_days=settings.apply_extended_grace_days,
         cycles_when_unknown=settings.cycles_when_unknown,

@@ -339,6 +339,23 @@ def test_settings_time_zone_wins(setup):
     assert "Pacific/Pago_Pago" in retention.clock.source
 
 
+def test_settings_time_zone_follows_dst(setup):
+    # New York moves from UTC-05:00 to UTC-04:00 on 2026-03-08, after NOW.
+    RetentionSettings.objects.create(
+        commcell=setup["commcell"],
+        time_zone="America/New_York",
+        days_only_retention=True,
+        aging_time=time(12, 0),
+    )
+
+    retention = job_retention(job_on_day(setup, 55), NOW)
+
+    primary = entry(retention, setup["primary"])
+    assert retention.clock.utc_offset_minutes == -300
+    assert primary.verdict.retain_until == day(70, hour=16)
+    assert primary.verdict.retain_until.tzname() == "UTC-04:00"
+
+
 def test_copy_without_rule(setup):
     setup["cloud"].retention_rule.delete()
 

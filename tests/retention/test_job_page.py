@@ -165,3 +165,17 @@ def test_api_rejects_anonymous(client, disagreeing):
 
 def test_api_rejects_user_without_role(no_role_client, disagreeing):
     assert api_get(no_role_client, disagreeing["job"]).status_code == 403
+
+
+def test_page_dates_follow_dst(viewer_client, at_now):
+    setup = build_copies()
+    RetentionSettings.objects.create(
+        commcell=setup["commcell"],
+        time_zone="America/New_York",
+        days_only_retention=True,
+    )
+
+    text = page(viewer_client, setup["jobs"][54]).content.decode()
+
+    assert "2026-03-11 12:00 UTC-04:00" in text
+    assert "offset of America/New_York on that date" in text

@@ -537,7 +537,9 @@ def _open_cycle(
 
 def fmt(moment: datetime, settings: EngineSettings) -> str:
     """Format ``moment`` in CommServe local time, e.g. "2026-03-02 12:00 UTC+01:00"."""
-    return format_local(moment, settings.aging_utc_offset_minutes)
+    return format_local(
+        moment, settings.aging_utc_offset_minutes, settings.aging_time_zone
+    )
 
 
 def _ordinal(number: int) -> str:

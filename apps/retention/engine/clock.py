@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from .inputs import EngineSettings, ExtendedKind
 
 DAY = timedelta(days=1)
 
 
-def local_zone(settings: EngineSettings) -> timezone:
-    """Return the CommServe's local time zone as a fixed UTC offset."""
-    return _zone(settings.aging_utc_offset_minutes)
+def local_zone(settings: EngineSettings) -> tzinfo:
+    """Return the CommServe's local time zone.
+
+    That is the IANA zone ``aging_time_zone`` when set, whose offset follows daylight
+    saving time date by date, and otherwise the fixed ``aging_utc_offset_minutes``.
+    """
+    return _local(settings.aging_utc_offset_minutes, settings.aging_time_zone)
+
+
+def _local(offset_minutes: int, zone_name: str) -> tzinfo:
+    return ZoneInfo(zone_name) if zone_name else _zone(offset_minutes)
 
 
 @lru_cache(maxsize=64)
@@ -32,22 +41,37 @@ def next_aging_run(moment: datetime, settings: EngineSettings) -> datetime:
         settings.aging_utc_offset_minutes,
         settings.aging_hour,
         settings.aging_minute,
+        settings.aging_time_zone,
     )
 
 
 @lru_cache(maxsize=4096)
-def _next_run(moment: datetime, offset: int, hour: int, minute: int) -> datetime:
-    local = moment.astimezone(_zone(offset))
+def _next_run(
+    moment: datetime, offset: int, hour: int, minute: int, zone_name: str = ""
+) -> datetime:
+    local = moment.astimezone(_local(offset, zone_name))
     run = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if run < local:
+        # Aware arithmetic in one zone adds a day of wall time, so the run stays at
+        # the same local hour across a daylight saving change.
         run += DAY
-    return run
+    return _at_fixed_offset(run)
+
+
+def _at_fixed_offset(moment: datetime) -> datetime:
+    """Return ``moment`` at its own UTC offset as a fixed zone, named "UTC+02:00"."""
+    offset = moment.utcoffset() or timedelta(0)
+    return moment.astimezone(_zone(int(offset.total_seconds() // 60)))
 
 
 @lru_cache(maxsize=4096)
-def format_local(moment: datetime, offset_minutes: int) -> str:
-    """Format ``moment`` at a UTC offset, e.g. "2026-03-02 12:00 UTC+01:00"."""
-    local = moment.astimezone(_zone(offset_minutes))
+def format_local(moment: datetime, offset_minutes: int, zone_name: str = "") -> str:
+    """Format ``moment`` in CommServe local time, e.g. "2026-03-02 12:00 UTC+01:00".
+
+    With ``zone_name`` (IANA) the offset is the zone's at ``moment``, and otherwise
+    ``offset_minutes``.
+    """
+    local = _at_fixed_offset(moment.astimezone(_local(offset_minutes, zone_name)))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 

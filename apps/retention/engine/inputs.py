@@ -127,7 +127,9 @@ class EngineSettings:
     """Choices the public sources leave open, each with its documented default.
 
     ``aging_utc_offset_minutes`` is the CommServe's local time as an offset from UTC,
-    and data aging runs daily at ``aging_hour``:``aging_minute`` local time. With
+    and data aging runs daily at ``aging_hour``:``aging_minute`` local time. When
+    ``aging_time_zone`` names an IANA zone, local time follows that zone's daylight
+    saving time date by date, and the fixed offset is not used. With
     ``apply_extended_grace_days`` an extended rule keeps its fulls for end days plus
     grace days, which is a guess because Commvault does not document grace days.
     """
@@ -137,6 +139,7 @@ class EngineSettings:
     aging_hour: int = 12
     aging_minute: int = 0
     aging_utc_offset_minutes: int = 0
+    aging_time_zone: str = ""
     inactive_copies_hold_jobs: bool = True
     apply_extended_grace_days: bool = False
     cycles_when_unknown: int = 1

@@ -5,6 +5,7 @@ from datetime import datetime
 from django import template
 
 from apps.retention.classification import DAYS_ONLY_CYCLES, INFINITE_DAYS
+from apps.retention.engine import EngineSettings
 from apps.retention.engine.clock import format_local
 from apps.retention.job_retention import REASON_LABELS
 
@@ -43,14 +44,20 @@ def extended_rule(rule: dict) -> str:
 
 
 @register.filter
-def commserve_time(moment: datetime | None, offset_minutes: int | None) -> str:
+def commserve_time(moment: datetime | None, clock: EngineSettings | int | None) -> str:
     """Show an aware datetime in CommServe local time, e.g. "2026-03-02 12:00 UTC+01:00".
 
-    An empty string stands for no date, so templates can fall back with ``default``.
+    ``clock`` is the engine settings, whose IANA zone follows daylight saving time, or
+    a fixed offset in minutes. An empty string stands for no date, so templates can
+    fall back with ``default``.
     """
     if moment is None:
         return ""
-    return format_local(moment, offset_minutes or 0)
+    if isinstance(clock, EngineSettings):
+        return format_local(
+            moment, clock.aging_utc_offset_minutes, clock.aging_time_zone
+        )
+    return format_local(moment, clock or 0)
 
 
 @register.filter
