@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from apps.commcell import services
 from apps.commcell.collector.copy_jobs import COPIES_READ
+from apps.commcell.collector.runner import run_collection
 from apps.commcell.models import CommCell, JobOnCopy, StoragePolicyCopy, SyncRun
 from tests.commcell.test_collector import collect, sim_commcell
 
@@ -292,9 +294,14 @@ def test_time_zone_stored(simulator_factory):
 def test_time_zone_failure_is_warning(sim_faults):
     commcell = sim_commcell(sim_faults, initial_job_days=2)
     CommCell.objects.filter(pk=commcell.pk).update(commserve_time_zone=EASTERN)
-    sim_faults.set_fault("error_500", path="/Client/2")
 
-    run = collect(commcell)
+    def break_after_clients(step, count, errors) -> None:
+        # The clients step reads GET /Client/2 too, so the fault starts after it.
+        if step.key == "clients":
+            sim_faults.set_fault("error_500", path="/Client/2")
+
+    queued = services.start_sync(commcell, trigger="manual")
+    run = run_collection(queued.pk, observer=break_after_clients)
 
     commcell.refresh_from_db()
     assert run.status == SyncRun.Status.SUCCEEDED
@@ -304,3 +311,4 @@ def test_time_zone_failure_is_warning(sim_faults):
     assert "HTTP 500" in run.warnings[0]["message"]
     assert EASTERN in run.warnings[0]["message"]
     assert commcell.commserve_time_zone == EASTERN
+    assert "time_zone" not in run.counts
