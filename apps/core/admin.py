@@ -2,7 +2,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -14,6 +15,7 @@ from apps.commcell.models import CommCell
 from . import audit, tasks
 from .analysis import AnalysisAlreadyRunning
 from .models import AnalysisRun, ApiToken, AuditLog, Finding, mask_key
+from .roles import ROLES
 
 
 @admin.register(AuditLog)
@@ -108,18 +110,39 @@ class AnalysisRunAdmin(ReadOnlyAdmin):
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+# The user fields an audit row records; the password only as "changed".
+USER_AUDIT_FIELDS = ("username", "email", "is_active", "is_staff", "is_superuser")
+
+
+def _user_state(user: Any) -> dict[str, Any]:
+    state = {name: getattr(user, name) for name in USER_AUDIT_FIELDS}
+    state["groups"] = sorted(user.groups.values_list("name", flat=True))
+    return state
 
 
 @admin.register(User)
 class RoleUserAdmin(UserAdmin):
-    """Users and their roles. Only superusers grant superuser status or change a
-    superuser, so an admin cannot raise their own rights beyond the admin role."""
+    """Users and their roles, with every change audited.
+
+    Only superusers grant superuser status, edit permissions, pick groups other than
+    the two roles or change a superuser, so an admin cannot raise their own rights
+    beyond the admin role.
+    """
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields += ["is_superuser", "user_permissions"]
         return fields
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=ROLES)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
@@ -130,6 +153,67 @@ class RoleUserAdmin(UserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any, change: bool
+    ) -> None:
+        stored = User.objects.filter(pk=obj.pk).first() if change else None
+        request._user_before = _user_state(stored) if stored is not None else {}
+        request._password_changed = bool(
+            stored is not None and stored.password != obj.password
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(
+        self, request: HttpRequest, form: Any, formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        if not request.user.is_superuser:
+            # The form offered only the role groups, so keep the others as they were.
+            others = set(getattr(request, "_user_before", {}).get("groups", ()))
+            user.groups.add(*Group.objects.filter(name__in=others - set(ROLES)))
+        after = _user_state(user)
+        if getattr(request, "_password_changed", False) or not change:
+            after["password"] = "changed" if change else "set"
+        audit.record(
+            actor=request.user,
+            action="user.update" if change else "user.create",
+            obj=user,
+            before=getattr(request, "_user_before", {}),
+            after=after,
+            request_id=getattr(request, "request_id", ""),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            audit.record(
+                actor=request.user,
+                action="user.delete",
+                obj=obj,
+                before=_user_state(obj),
+                request_id=getattr(request, "request_id", ""),
+            )
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            self.delete_model(request, user)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    """Groups. The viewer and admin groups are the roles, and their permissions are
+    set by each migrate, so only superusers add, change or delete groups."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
 
 
 admin.site.unregister(TokenProxy)

@@ -3,6 +3,7 @@ API tokens are masked in the admin and shown once."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -139,3 +140,107 @@ def test_token_delete_audited(admin_role_client, viewer_user):
     assert not Token.objects.exists()
     entry = AuditLog.objects.get(action="token.delete")
     assert token.key not in str(entry.before)
+
+
+def user_form(user, **overrides):
+    values = {
+        "username": user.username,
+        "is_active": "on",
+        "is_staff": "on",
+        "date_joined_0": "2026-11-01",
+        "date_joined_1": "10:00:00",
+        "initial-date_joined_0": "2026-11-01",
+        "initial-date_joined_1": "10:00:00",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_admin_cannot_create_groups(admin_role_client):
+    response = admin_role_client.post("/admin/auth/group/add/", {"name": "escalate"})
+
+    assert response.status_code == 403
+    assert not Group.objects.filter(name="escalate").exists()
+
+
+def test_admin_cannot_change_role_permissions(admin_role_client):
+    viewer = Group.objects.get(name="viewer")
+
+    response = admin_role_client.post(
+        f"/admin/auth/group/{viewer.pk}/change/", {"name": "viewer"}
+    )
+
+    assert response.status_code == 403
+
+
+def test_admin_offers_only_role_groups(admin_role_client):
+    Group.objects.create(name="escalate")
+    target = UserFactory(username="carol", role="viewer")
+
+    response = admin_role_client.get(f"/admin/auth/user/{target.pk}/change/")
+
+    body = response.content.decode()
+    assert ">viewer<" in body
+    assert ">escalate<" not in body
+
+
+def test_admin_cannot_join_other_group(admin_role_client):
+    escalate = Group.objects.create(name="escalate")
+    target = UserFactory(username="carol", role="viewer")
+
+    admin_role_client.post(
+        f"/admin/auth/user/{target.pk}/change/",
+        user_form(target, groups=[escalate.pk]),
+    )
+
+    assert not target.groups.filter(name="escalate").exists()
+
+
+def test_role_change_audited(admin_role_client):
+    target = UserFactory(username="carol", role="viewer")
+    admin_group = Group.objects.get(name="admin")
+
+    response = admin_role_client.post(
+        f"/admin/auth/user/{target.pk}/change/",
+        user_form(target, groups=[admin_group.pk]),
+    )
+
+    assert response.status_code == 302
+    assert list(target.groups.values_list("name", flat=True)) == ["admin"]
+    entry = AuditLog.objects.get(action="user.update")
+    assert entry.before["groups"] == ["viewer"]
+    assert entry.after["groups"] == ["admin"]
+
+
+def test_admin_edit_keeps_other_groups(admin_role_client):
+    escalate = Group.objects.create(name="escalate")
+    target = UserFactory(username="carol", role="viewer")
+    target.groups.add(escalate)
+    viewer = Group.objects.get(name="viewer")
+
+    admin_role_client.post(
+        f"/admin/auth/user/{target.pk}/change/", user_form(target, groups=[viewer.pk])
+    )
+
+    assert sorted(target.groups.values_list("name", flat=True)) == [
+        "escalate",
+        "viewer",
+    ]
+
+
+def test_user_create_audited(admin_role_client):
+    response = admin_role_client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "dave",
+            "password1": "a-long-enough-passphrase-9",
+            "password2": "a-long-enough-passphrase-9",
+            "usable_password": "true",
+        },
+    )
+
+    assert response.status_code == 302
+    entry = AuditLog.objects.get(action="user.create")
+    assert entry.after["username"] == "dave"
+    assert entry.after["password"] == "set"
+    assert "passphrase" not in str(entry.after)

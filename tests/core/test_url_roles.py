@@ -113,6 +113,7 @@ URL_KWARGS: dict[str, dict[str, Any]] = {
     "admin:app_list": {"app_label": "commcell"},
     "admin:catch_all": {"url": "no-such-admin-page/"},
     "storage:pool-detail": {"pk": lambda objects: objects[StoragePool].pk},
+    "job-on-copy-detail": {"pk": lambda objects: objects[JobOnCopy].pk},
     "pruning:pool-timeline": {"pk": lambda objects: objects[StoragePool].pk},
     "pruning-pool-timeline": {"pk": lambda objects: objects[StoragePool].pk},
     "admin:view_on_site": {
