@@ -5,7 +5,7 @@ In the small preset, client16 is the only client with data aging disabled.
 
 import pytest
 
-from apps.commcell.models import Client, SyncRun
+from apps.commcell.models import Client, CommCell, SyncRun
 from tests.commcell.test_collector import collect, sim_commcell
 
 pytestmark = [pytest.mark.django_db, pytest.mark.simulator]
@@ -19,8 +19,11 @@ def fast_retries(settings):
 
 @pytest.fixture
 def collected(sim_faults):
-    """A CommCell with one complete collection of the seed-7 simulator."""
-    commcell = sim_commcell(sim_faults, initial_job_days=7)
+    """A CommCell with one complete collection of the seed-7 simulator.
+
+    Every collection reads the copies' job lists and so every client's detail.
+    """
+    commcell = sim_commcell(sim_faults, initial_job_days=7, copy_jobs_interval_hours=0)
     run = collect(commcell)
     assert run.status == SyncRun.Status.SUCCEEDED
     return commcell
@@ -68,11 +71,7 @@ def test_client_details_stop_after_server_errors(collected, sim_faults, commserv
     run = collect(collected)
 
     messages = [error["message"] for error in run.errors if error["step"] == "clients"]
-    detail_requests = sum(
-        sum(statuses.values())
-        for path, statuses in sim_faults.stats()["requests"].items()
-        if path.startswith("GET ") and "/Client/" in path
-    )
+    detail_requests = client_detail_requests(sim_faults)
     assert run.status == SyncRun.Status.PARTIAL
     assert len(messages) == 4
     assert f"{commserve_sim.clients - 3} more client details" in messages[-1]
@@ -81,3 +80,29 @@ def test_client_details_stop_after_server_errors(collected, sim_faults, commserv
         Client.objects.get(commcell=collected, name="client16").data_aging_enabled
         is False
     )
+
+
+def client_detail_requests(simulator) -> int:
+    return sum(
+        sum(statuses.values())
+        for path, statuses in simulator.stats()["requests"].items()
+        if path.startswith("GET ") and "/Client/" in path
+    )
+
+
+def test_details_read_with_copy_job_lists(collected, sim_faults):
+    CommCell.objects.filter(pk=collected.pk).update(copy_jobs_interval_hours=24)
+    Client.objects.filter(commcell=collected, name="client16").delete()
+    Client.objects.filter(commcell=collected, name="client15").update(
+        data_aging_enabled=False
+    )
+    sim_faults.reset_stats()
+
+    run = collect(collected)
+
+    clients = Client.objects.filter(commcell=collected)
+    assert run.status == SyncRun.Status.SUCCEEDED
+    # The new client16, and the CommServe's own client for its time zone.
+    assert client_detail_requests(sim_faults) == 2
+    assert clients.get(name="client16").data_aging_enabled is False
+    assert clients.get(name="client15").data_aging_enabled is False

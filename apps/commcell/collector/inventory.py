@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.commcell.cvclient.errors import CommServeError
 from apps.commcell.cvclient.records import (
@@ -26,6 +27,7 @@ from apps.commcell.models import (
 from apps.pruning.models import DDBPartition, DDBStore
 from apps.storage.models import MediaAgent, StoragePool
 
+from . import copy_jobs
 from .context import FATAL_ERRORS, PartialStepError, RunAborted, StepContext
 from .upsert import (
     clean_text,
@@ -113,8 +115,10 @@ def describe(cv_id: int | None, name: str) -> str:
 def collect_clients(ctx: StepContext) -> int:
     """Store the clients of GET /Client with the data aging flag of each detail.
 
-    The list does not carry the client's activity control, so each client's detail
-    (GET /Client/{id}) is read. A client whose detail fails keeps its stored flag.
+    The list does not carry the client's activity control, so the step reads each
+    client's detail (GET /Client/{id}), one request per client. It reads them when the
+    copies' job lists are due (`copy_jobs_interval_hours`), and otherwise only for
+    clients not stored yet. A client whose detail is not read keeps its stored flag.
     """
     records = ctx.client.list_clients()
     flags, failures = _read_client_data_aging(ctx, records)
@@ -141,6 +145,15 @@ def _read_client_data_aging(
     )
     # A client not stored yet counts as enabled until its detail is read.
     flags = {record.cv_id: stored.get(record.cv_id, True) for record in records}
+    if not copy_jobs.is_due(ctx.commcell, ctx.run, timezone.now()):
+        records = [record for record in records if record.cv_id not in stored]
+        logger.info(
+            "%s: reading the details of %d new clients only, because the copies' "
+            "job lists are not due",
+            ctx.label,
+            len(records),
+        )
+
     failures: list[str] = []
     consecutive = 0
     for done, record in enumerate(records, start=1):
