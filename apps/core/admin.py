@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -219,6 +220,25 @@ class RoleGroupAdmin(GroupAdmin):
 admin.site.unregister(TokenProxy)
 
 
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["user"]
+
+    def validate_unique(self) -> None:
+        user = self.cleaned_data.get("user")
+        if user is not None and ApiToken.objects.filter(user=user).exists():
+            name = user.get_username()
+            self.add_error(
+                "user",
+                f"{name} already has an API token, and a user has one token at most. "
+                f"Delete the old token in this list first, or replace it with "
+                f"manage.py drf_create_token -r {name}.",
+            )
+            return
+        super().validate_unique()
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(TokenAdmin):
     """API tokens with the key masked. The whole key is shown once, when it is made.
@@ -226,6 +246,7 @@ class ApiTokenAdmin(TokenAdmin):
     Creating and deleting a token are audited without the key.
     """
 
+    form = ApiTokenForm
     list_display = ["masked_key", "user", "created"]
     fields = ["user"]
     search_fields = ["user__username"]

@@ -244,3 +244,15 @@ def test_user_create_audited(admin_role_client):
     assert entry.after["username"] == "dave"
     assert entry.after["password"] == "set"
     assert "passphrase" not in str(entry.after)
+
+
+def test_second_token_names_the_fix(admin_role_client, viewer_user):
+    Token.objects.create(user=viewer_user)
+
+    response = admin_role_client.post(f"{TOKENS_URL}add/", {"user": viewer_user.pk})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "viewer already has an API token" in body
+    assert "drf_create_token -r viewer" in body
+    assert Token.objects.count() == 1
