@@ -133,6 +133,9 @@ class ChainCadence(models.Model):
     # the job with it (or the first disagreeing job).
     reported_job_count = models.PositiveIntegerField(default=0)
     disagreeing_job_count = models.PositiveIntegerField(default=0)
+    # Reported jobs the CommServe keeps by extended retention. The SQL analysis does
+    # not model extended retention, so these are not compared.
+    extended_retention_job_count = models.PositiveIntegerField(default=0)
     max_disagreement_days = models.FloatField(null=True, blank=True)
     disagreement_example_job = models.ForeignKey(
         "commcell.Job",
@@ -223,6 +226,9 @@ class CopyRetentionSummary(models.Model):
     # Sums over the copy's chains; the example is the job with the largest difference.
     reported_job_count = models.PositiveIntegerField(default=0)
     disagreeing_job_count = models.PositiveIntegerField(default=0)
+    # Reported jobs the CommServe keeps by extended retention. The SQL analysis does
+    # not model extended retention, so these are not compared.
+    extended_retention_job_count = models.PositiveIntegerField(default=0)
     max_disagreement_days = models.FloatField(null=True, blank=True)
     disagreement_example_job = models.ForeignKey(
         "commcell.Job",

@@ -9,10 +9,13 @@ Which jobs and rule apply: the primary copy (copy precedence 1) of a storage pol
 holds the policy's jobs, and each active secondary copy holds the jobs the CommServe
 lists on it (``JobOnCopy``), each under that copy's retention rule. A manual
 retain-until date set by a user (``JobOnCopy.retained_by`` 4) extends a job's date.
-The CommCell's ``RetentionSettings`` set the aging clock, the cycles assumed when
-unknown, days-only retention, which fulls start a cycle and when an open cycle is
-flagged. Extended retention and auxiliary copy waits are not part of this analysis:
-``apps.retention.engine`` covers them per chain in Python.
+Data aging switched off on the copy or on the job's client keeps the job with the
+reason "aging_disabled". The CommCell's ``RetentionSettings`` set the aging clock, the
+cycles assumed when unknown, days-only retention, which fulls start a cycle and when
+an open cycle is flagged. Extended retention and auxiliary copy waits are not part of
+this analysis: ``apps.retention.engine`` covers them per chain in Python. Jobs that
+the CommServe keeps by extended retention (``retained_by`` 2) are therefore not
+compared with its dates but counted apart.
 """
 
 import logging
@@ -41,7 +44,8 @@ class JobEligibility:
     """Whether one job may age now from one copy, and until when the rules keep it.
 
     ``disagrees`` is True when the CommServe's own retain-until date or aged flag
-    for the job on that copy differs from the computed one (see ``queries``).
+    for the job on that copy differs from the computed one (see ``queries``). It is
+    False for a job the CommServe keeps by extended retention, which is not compared.
     """
 
     id: int

@@ -41,7 +41,9 @@ QUALIFYING = (
 # The copy key is 0 for jobs whose storage policy has no primary copy.
 CHAIN = "commcell_id, copy_key, storage_policy_id, client_key, subclient_key"
 
-# CommServe "retained by" value of manual retention set by a user.
+# CommServe "retained by" values: extended retention rules, and manual retention set
+# by a user.
+RETAINED_BY_EXTENDED = 2
 RETAINED_BY_USER = 4
 
 # Reason codes of the per-job query.
@@ -124,7 +126,8 @@ def _rule_cte() -> str:
 def _job_columns(dialect: Dialect, aged: str) -> str:
     # The columns of one job on one copy, projected to a few integers. ``aged`` is
     # the aged flag of that copy: the job table's for the primary copy, the
-    # CommServe's per-copy flag for a secondary copy.
+    # CommServe's per-copy flag for a secondary copy. Data aging is off for a job
+    # when its copy's rule or its client (``cl``) turns it off.
     start_ms = dialect.to_ms.format("j.start_time")
     reported_ms = dialect.to_ms.format("jc.retain_until")
     datable = f"({aged}) = FALSE AND j.outcome <> 'running'"
@@ -150,7 +153,8 @@ def _job_columns(dialect: Dialect, aged: str) -> str:
                 {start_ms} AS start_ms,
                 r.days,
                 r.cycles,
-                r.aging,
+                CASE WHEN cl.data_aging_enabled = FALSE THEN 0 ELSE r.aging END
+                    AS aging,
                 COALESCE(r.valid, 0) AS valid,
                 CASE WHEN {aged} THEN 1 ELSE 0 END AS is_aged,
                 CASE WHEN j.outcome = 'running' THEN 1 ELSE 0 END AS is_running,
@@ -164,6 +168,8 @@ def _job_columns(dialect: Dialect, aged: str) -> str:
                     AND {start_ms} + r.days * {DAY} <= {LAST_RUN_MS}
                     THEN 1 ELSE 0 END AS days_only_eligible,
                 CASE WHEN jc.id IS NULL THEN 0 ELSE 1 END AS has_report,
+                CASE WHEN jc.retained_by = {RETAINED_BY_EXTENDED} AND NOT jc.is_aged
+                    THEN 1 ELSE 0 END AS extended_kept,
                 CASE WHEN jc.is_aged THEN 1 ELSE 0 END AS reported_aged,
                 CASE WHEN jc.retain_infinite THEN 1 ELSE 0 END AS reported_infinite,
                 {reported_ms} AS reported_ms,
@@ -187,6 +193,7 @@ def _jobs_cte(dialect: Dialect, scope: str, *, secondary: bool, copy: bool) -> s
                 ON r.storage_policy_id = j.storage_policy_id AND r.is_primary = 1
             LEFT JOIN commcell_joboncopy jc
                 ON jc.copy_id = r.copy_id AND jc.job_id = j.job_id
+            LEFT JOIN commcell_client cl ON cl.id = j.client_id
             WHERE j.storage_policy_id IS NOT NULL
                 AND j.start_time <= %(now)s
                 {scope} {copy_filter}"""
@@ -197,6 +204,7 @@ def _jobs_cte(dialect: Dialect, scope: str, *, secondary: bool, copy: bool) -> s
             JOIN rule r ON r.copy_id = jc.copy_id AND r.is_primary = 0
             JOIN commcell_job j
                 ON j.commcell_id = jc.commcell_id AND j.job_id = jc.job_id
+            LEFT JOIN commcell_client cl ON cl.id = j.client_id
             WHERE j.start_time <= %(now)s
                 {scope} {copy_filter}"""
     return f"""
@@ -340,6 +348,7 @@ def _judged_cte(where: str, source: str = "jobs") -> str:
             j.is_aged,
             j.is_running,
             j.has_report,
+            j.extended_kept,
             j.reported_aged,
             j.reported_infinite,
             j.reported_ms,
@@ -415,10 +424,12 @@ def _disagrees() -> str:
     # the rules keep. It keeps a job past the tolerance that the rules let go or
     # that the job table marks aged. It keeps a job forever where the rules give a
     # date, or gives a date where the rules give none. Or both dates are more than
-    # the tolerance apart. Jobs without a usable rule are not compared.
+    # the tolerance apart. Jobs without a usable rule are not compared, and neither
+    # are jobs the CommServe keeps by extended retention, which this SQL does not
+    # model (``extended_kept``, counted apart).
     tolerance = "CAST(%(tolerance_ms)s AS BIGINT)"
     return f"""CASE
-                WHEN has_report = 0 OR valid = 0 THEN 0
+                WHEN has_report = 0 OR valid = 0 OR extended_kept = 1 THEN 0
                 WHEN reason = 'aged' THEN CASE WHEN reported_aged = 0
                     AND (reported_infinite = 1
                         OR reported_ms > {NOW_MS} + {tolerance})
@@ -462,6 +473,7 @@ def chain_select(dialect: Dialect, scope: str) -> str:
             {CHAIN},
             COUNT(*) AS reported_count,
             SUM(disagrees) AS disagreeing_count,
+            SUM(extended_kept) AS extended_count,
             MAX(CASE WHEN disagrees = 1 THEN difference_ms END) AS max_difference_ms,
             MAX(CASE WHEN example_rank = 1 AND disagrees = 1 THEN id END)
                 AS example_id
@@ -562,6 +574,7 @@ def chain_select(dialect: Dialect, scope: str) -> str:
         job_count - eligible_count - aged_count,
         COALESCE(reported.reported_count, 0),
         COALESCE(reported.disagreeing_count, 0),
+        COALESCE(reported.extended_count, 0),
         reported.max_difference_ms / {DAY_MS}.0,
         reported.example_id,
         %(now)s
@@ -603,6 +616,7 @@ CHAIN_COLUMNS = (
     "retained_job_count",
     "reported_job_count",
     "disagreeing_job_count",
+    "extended_retention_job_count",
     "max_disagreement_days",
     "disagreement_example_job_id",
     "computed_at",
@@ -672,6 +686,7 @@ def copy_summary_select(*, commcell: bool) -> str:
             SUM(aged_job_count) AS aged,
             SUM(reported_job_count) AS reported,
             SUM(disagreeing_job_count) AS disagreeing,
+            SUM(extended_retention_job_count) AS extended,
             MAX(max_disagreement_days) AS max_difference,
             MAX(CASE WHEN example_rank = 1 THEN disagreement_example_job_id END)
                 AS example_id
@@ -713,6 +728,7 @@ def copy_summary_select(*, commcell: bool) -> str:
         COALESCE(p.aged, 0),
         COALESCE(p.reported, 0),
         COALESCE(p.disagreeing, 0),
+        COALESCE(p.extended, 0),
         p.max_difference,
         p.example_id,
         %(now)s
@@ -751,6 +767,7 @@ SUMMARY_COLUMNS = (
     "aged_job_count",
     "reported_job_count",
     "disagreeing_job_count",
+    "extended_retention_job_count",
     "max_disagreement_days",
     "disagreement_example_job_id",
     "computed_at",

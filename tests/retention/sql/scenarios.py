@@ -159,3 +159,87 @@ def mixed_results(commcell) -> dict:
         for chain in ChainCadence.objects.filter(commcell=commcell)
     )
     return {"jobs": jobs, "chains": chains}
+
+
+HELD_NOW = day(30)
+
+
+def build_held(commcell=None):
+    """Create jobs that the CommServe keeps for reasons the basic rules do not show.
+
+    One 1 day / 1 cycle policy with weekly fulls for two clients: "open" ages
+    normally and "held" has data aging disabled on the client. Its primary copy
+    lists the first full of "open" as kept by extended retention 60 days past the
+    basic date, and its second incremental 5 days past it under basic retention.
+    """
+    from apps.commcell.models import JobOnCopy
+
+    commcell = commcell or CommCellFactory(name="cs-held")
+    policy, rule = make_policy(commcell, days=1, cycles=1)
+    open_client = ClientFactory(commcell=commcell, name="open")
+    held_client = ClientFactory(
+        commcell=commcell, name="held", data_aging_enabled=False
+    )
+    rows = fulls_with_daily_incrementals(7, 29)
+    open_jobs = add_jobs(commcell, policy, open_client, rows)
+    add_jobs(commcell, policy, held_client, rows)
+
+    # Basic dates of 1 day / 1 cycle: the cycle of day 1 is due at the day 8 full,
+    # and data aging runs at 12:00 UTC.
+    listed = [
+        (open_jobs[0], JobOnCopy.RetainedBy.EXTENDED, day(69, hour=12)),
+        (open_jobs[2], JobOnCopy.RetainedBy.BASIC, day(14, hour=12)),
+    ]
+    for job, retained_by, retain_until in listed:
+        JobOnCopy.objects.create(
+            commcell=commcell,
+            copy=rule.copy,
+            job_id=job.job_id,
+            retained_by=retained_by,
+            retain_until=retain_until,
+            collected_at=HELD_NOW,
+        )
+    return commcell
+
+
+def held_results(commcell) -> dict:
+    """Run the SQL analysis on ``build_held`` data and return plain values."""
+    from apps.retention import sql as retention_sql
+    from apps.retention.models import ChainCadence, CopyRetentionSummary
+
+    rows = retention_sql.job_eligibility(commcell_id=commcell.pk, now=HELD_NOW)
+    jobs = sorted(
+        [
+            Job.objects.get(pk=row.id).client_name,
+            str(row.start_time),
+            row.reason,
+            str(row.retain_until),
+            row.disagrees,
+        ]
+        for row in rows
+    )
+    retention_sql.refresh(commcell.pk, now=HELD_NOW)
+    chains = sorted(
+        [
+            chain.client_name,
+            chain.eligible_job_count,
+            chain.retained_job_count,
+            chain.effective_retention_days,
+            chain.reported_job_count,
+            chain.disagreeing_job_count,
+            chain.extended_retention_job_count,
+            chain.max_disagreement_days,
+        ]
+        for chain in ChainCadence.objects.filter(commcell=commcell)
+    )
+    summary = CopyRetentionSummary.objects.get(commcell=commcell)
+    return {
+        "jobs": jobs,
+        "chains": chains,
+        "summary": [
+            summary.reported_job_count,
+            summary.disagreeing_job_count,
+            summary.extended_retention_job_count,
+            summary.max_disagreement_days,
+        ],
+    }

@@ -11,15 +11,22 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 
-from tests.retention.sql.scenarios import build_mixed, mixed_results
+from tests.retention.sql.scenarios import (
+    build_held,
+    build_mixed,
+    held_results,
+    mixed_results,
+)
 
 pytestmark = pytest.mark.django_db
 
 # Runs inside `manage.py shell` on a SQLite database file.
 SQLITE_SCRIPT = """
 import json
-from tests.retention.sql.scenarios import build_mixed, mixed_results
-print(json.dumps(mixed_results(build_mixed())))
+from tests.retention.sql.scenarios import build_held, build_mixed, held_results
+from tests.retention.sql.scenarios import mixed_results
+mixed = mixed_results(build_mixed())
+print(json.dumps({"mixed": mixed, "held": held_results(build_held())}))
 """
 
 # Window functions, including LEAD with a per-row offset, need SQLite 3.28 or later.
@@ -63,9 +70,12 @@ def test_sqlite_version_has_window_functions():
 
 def test_sqlite_results_equal_postgresql(tmp_path: Path):
     expected = json.loads(json.dumps(mixed_results(build_mixed())))
+    expected_held = json.loads(json.dumps(held_results(build_held())))
 
-    actual = run_on_sqlite(tmp_path)
+    results = run_on_sqlite(tmp_path)
 
+    actual = results["mixed"]
     assert len(actual["jobs"]) == len(expected["jobs"])
     assert actual["jobs"] == expected["jobs"]
     assert actual["chains"] == expected["chains"]
+    assert results["held"] == expected_held
