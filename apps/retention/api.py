@@ -393,8 +393,9 @@ class PlanRetentionSerializer(serializers.Serializer):
     waiting_page = serializers.IntegerField()
     waiting_computed_at = serializers.DateTimeField(
         allow_null=True,
-        help_text="When the analysis stored this page of waiting jobs, or null when "
-        "it was computed for this request.",
+        help_text="When this first page of waiting jobs was computed and stored, at "
+        "the first view after the last analysis, or null when it was computed for "
+        "this request.",
     )
     waiting_jobs = WaitingJobSerializer(many=True)
 

@@ -1,26 +1,25 @@
 """Read what the plan page and its API show: clients, copies, pools, findings, waiting jobs.
 
 Computing the waiting jobs reads the eligibility of every job of the plan's storage
-policy, which takes seconds on a large SQLite database. The ``retention.tools``
-analysis therefore stores, per storage policy, the count of waiting jobs and their
-first page (``store_waiting_jobs``), and the first page of the plan page reads that.
-Later pages, and policies the analysis has not stored yet, are computed per request.
+policy, which takes seconds on a large SQLite database. The first view of a plan
+after an analysis therefore stores the count of waiting jobs and their first page
+(``store_waiting_page``), and later views of the first page read that until the next
+analysis deletes it. Later pages are computed per request.
 """
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from apps.commcell.models import (
-    CommCell,
     Job,
     Plan,
-    StoragePolicy,
     StoragePolicyCopy,
 )
 from apps.core.models import Finding
@@ -156,7 +155,43 @@ def waiting_jobs(plan: Plan, now: datetime, page: int) -> WaitingPage:
         stored = stored_waiting_page(plan)
         if stored is not None:
             return stored
+        return store_waiting_page(plan, now)
     return live_waiting_page(plan, now, page)
+
+
+def store_waiting_page(plan: Plan, now: datetime) -> WaitingPage:
+    """Compute the first page of the plan's waiting jobs and store it.
+
+    The next analysis deletes the stored page with the other tool results, so the
+    first view after each analysis computes it again. Storing it in the analysis
+    instead took minutes on a large SQLite database, one query per storage policy.
+    """
+    total, first = count_waiting(
+        sql.job_eligibility(storage_policy_id=plan.storage_policy_id, now=now)
+    )
+    data = {"total": total, "rows": [_as_data(row) for row in first]}
+    with transaction.atomic():
+        ToolResult.objects.filter(
+            commcell_id=plan.commcell_id,
+            tool=ToolResult.Tool.WAITING_JOBS,
+            subject_id=plan.storage_policy_id,
+        ).delete()
+        ToolResult.objects.create(
+            commcell_id=plan.commcell_id,
+            tool=ToolResult.Tool.WAITING_JOBS,
+            subject_id=plan.storage_policy_id,
+            subject_name=plan.name,
+            position=0,
+            data=data,
+            computed_at=now,
+        )
+    logger.info(
+        "plan %s (storage policy %s): %d jobs waiting to age, first page stored",
+        plan.pk,
+        plan.storage_policy_id,
+        total,
+    )
+    return WaitingPage(_page_rows(first), total, 1, WAITING_PAGE_SIZE, computed_at=now)
 
 
 def live_waiting_page(plan: Plan, now: datetime, page: int) -> WaitingPage:
@@ -225,31 +260,6 @@ def count_waiting(
             first.append(row)
         total += 1
     return total, first
-
-
-def waiting_results(commcell: CommCell, now: datetime) -> Iterator[tuple[int, dict]]:
-    """Yield ``(storage_policy_id, stored data)`` of every storage policy's waiting jobs.
-
-    The eligibility query runs once per storage policy, through the job table's
-    storage policy index. One query over the whole CommCell took minutes on SQLite
-    with a million jobs, while one policy of 5,040 jobs took 0.4 s.
-    """
-    policies = (
-        StoragePolicy.objects.filter(commcell=commcell)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    for policy_id in policies:
-        total, first = count_waiting(
-            sql.job_eligibility(storage_policy_id=policy_id, now=now)
-        )
-        logger.debug(
-            "commcell %s storage policy %s: %d jobs waiting to age",
-            commcell.pk,
-            policy_id,
-            total,
-        )
-        yield policy_id, {"total": total, "rows": [_as_data(row) for row in first]}
 
 
 def _as_data(row: sql.JobEligibility) -> dict[str, Any]:

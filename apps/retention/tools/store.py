@@ -9,8 +9,9 @@ overdue-full findings come from the same schedule measurement.
 Each copy's jobs are read from the database about once per analysis and then
 shared by the optimizer's proposals, the reclamation forecast and the dedup holds.
 Every tool runs under the CommCell's retention settings and aging clock, and each
-stored result names them under ``assumptions``. The analysis also stores each
-storage policy's count and first page of jobs waiting to age, for the plan page.
+stored result names them under ``assumptions``. Rewriting the rows also deletes the
+plan pages' stored waiting jobs (``plan_detail.store_waiting_page``), so the next view
+computes them under the new results.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from apps.commcell.models import Job
 from apps.core.findings import FindingData
 from apps.retention.engine import JobRecord
 from apps.retention.models import ToolResult
-from apps.retention.plan_detail import waiting_results
 
 from .context import tool_settings
 from .dedup import analyze_pool
@@ -189,18 +189,6 @@ def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
             schedule.storage_policy_id,
             schedule.storage_policy_name,
             schedule,
-        )
-
-    for policy_id, data in waiting_results(commcell, now):
-        rows.append(
-            ToolResult(
-                commcell=commcell,
-                tool=ToolResult.Tool.WAITING_JOBS,
-                subject_id=policy_id,
-                position=len(rows),
-                data=data,
-                computed_at=now,
-            )
         )
 
     with transaction.atomic():

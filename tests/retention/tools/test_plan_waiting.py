@@ -1,4 +1,4 @@
-"""The plan page's jobs waiting to age: stored by the analysis, or computed now."""
+"""The plan page's jobs waiting to age: stored at the first view, or computed now."""
 
 import pytest
 from django.urls import reverse
@@ -13,7 +13,7 @@ from apps.retention.plan_detail import (
 )
 from apps.retention.sql import JobEligibility
 from apps.retention.tools.store import analyze_tools
-from tests.factories import StoragePolicyFactory
+from tests.factories import PlanFactory, StoragePolicyFactory
 
 from .builders import day, weekly_then_no_fulls
 from .conftest import store_jobs
@@ -45,7 +45,7 @@ def eligibility(row: dict) -> tuple:
 
 def test_stored_page_equals_live(many_waiting):
     plan = many_waiting["plan"]
-    list(analyze_tools(many_waiting["commcell"], NOW))
+    waiting_jobs(plan, NOW, 1)
 
     stored = stored_waiting_page(plan)
     live = live_waiting_page(plan, NOW, 1)
@@ -65,57 +65,62 @@ def test_stored_page_equals_live(many_waiting):
     assert live.computed_at is None
 
 
-def test_first_page_read_from_analysis(many_waiting):
+def test_first_view_stores_first_page(many_waiting):
     plan = many_waiting["plan"]
-    list(analyze_tools(many_waiting["commcell"], NOW))
+    assert stored_waiting_page(plan) is None
 
     first = waiting_jobs(plan, NOW, 1)
+    again = waiting_jobs(plan, NOW.replace(hour=20), 1)
     second = waiting_jobs(plan, NOW, 2)
 
     assert first.computed_at == NOW
+    assert again.computed_at == NOW
+    assert again.total == first.total
+    assert ToolResult.objects.filter(tool="waiting_jobs").count() == 1
     assert second.computed_at is None
     assert second.number == 2
     assert second.total == first.total
 
 
-def test_live_before_analysis(viewer_client, many_waiting):
+def test_analysis_deletes_stored_page(many_waiting):
     plan = many_waiting["plan"]
-    page = waiting_jobs(plan, NOW, 1)
+    waiting_jobs(plan, NOW, 1)
 
-    body = viewer_client.get(f"/api/plans/{plan.pk}/retention/").json()
+    list(analyze_tools(many_waiting["commcell"], NOW))
 
-    assert page.computed_at is None
-    assert page.total > WAITING_PAGE_SIZE
-    assert body["waiting_computed_at"] is None
+    assert not ToolResult.objects.filter(tool="waiting_jobs").exists()
+    assert stored_waiting_page(plan) is None
 
 
-def test_policy_without_jobs_stored(weekly_pool):
+def test_policy_without_jobs_stores_zero(weekly_pool):
     empty = StoragePolicyFactory(commcell=weekly_pool["commcell"], name="Empty")
+    plan = PlanFactory(commcell=weekly_pool["commcell"], storage_policy=empty)
 
-    list(analyze_tools(weekly_pool["commcell"], NOW))
+    page = waiting_jobs(plan, NOW, 1)
 
     row = ToolResult.objects.get(tool="waiting_jobs", subject_id=empty.pk)
     assert row.data == {"total": 0, "rows": []}
+    assert page.total == 0
 
 
 def test_plan_page_shows_stored_page(viewer_client, many_waiting):
     plan = many_waiting["plan"]
-    list(analyze_tools(many_waiting["commcell"], NOW))
     live = live_waiting_page(plan, NOW, 1)
 
+    viewer_client.get(reverse("retention:plan-detail", args=[plan.pk]))
     response = viewer_client.get(reverse("retention:plan-detail", args=[plan.pk]))
     text = page_text(response)
     body = response.content.decode()
 
     assert f"{live.total} jobs of the storage policy were kept" in text
-    assert "at the analysis of" in text
+    assert "when this page was first opened after the last analysis" in text
     for row in live.rows:
         assert f">{row['eligibility'].job_id}</a>" in body
 
 
 def test_plan_api_serves_stored_page(viewer_client, many_waiting):
     plan = many_waiting["plan"]
-    list(analyze_tools(many_waiting["commcell"], NOW))
+    waiting_jobs(plan, NOW, 1)
     live = live_waiting_page(plan, NOW, 1)
 
     body = viewer_client.get(f"/api/plans/{plan.pk}/retention/").json()

@@ -155,8 +155,8 @@ def test_rerun_replaces_rows(weekly_pool):
     weekly_pool["copy"].delete()
     list(analyze_tools(commcell, day(57)))
 
-    # Optimizer, reclamation, dedup, schedules and the policy's waiting jobs.
-    assert first == 5
+    # Optimizer, reclamation, dedup and schedules.
+    assert first == 4
     assert not ToolResult.objects.filter(commcell=commcell, tool="optimizer").exists()
     assert ToolResult.objects.filter(commcell=other).count() == 1
     assert set(
