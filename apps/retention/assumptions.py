@@ -148,8 +148,8 @@ def describe(settings: RetentionSettings) -> list[str]:
 
     if settings.open_cycle_factor != default.open_cycle_factor:
         lines.append(
-            f"Open cycles are flagged after {settings.open_cycle_factor:g} full "
-            "intervals."
+            "Open cycles are flagged once older than "
+            f"{settings.open_cycle_factor:g} times the retention days."
         )
     if settings.disagreement_tolerance_days != default.disagreement_tolerance_days:
         lines.append(

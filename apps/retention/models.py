@@ -1,5 +1,5 @@
 from datetime import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -340,6 +340,10 @@ class ToolResult(models.Model):
         return f"{self.tool} result for {self.subject_name or self.subject_id}"
 
 
+# Zone files that load but name the server's own zone or no zone.
+NOT_COMMSERVE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 class RetentionSettings(models.Model):
     """Choices the public Commvault sources leave open, per CommCell.
 
@@ -394,8 +398,8 @@ class RetentionSettings(models.Model):
     open_cycle_factor = models.FloatField(
         default=2.0,
         validators=[MinValueValidator(1.0), MaxValueValidator(100.0)],
-        help_text="A cycle still open after this many full intervals is flagged "
-        "(1 to 100).",
+        help_text="A cycle still open after this many times the retention days is "
+        "flagged (1 to 100).",
     )
     disagreement_tolerance_days = models.FloatField(
         default=1.0,
@@ -416,6 +420,13 @@ class RetentionSettings(models.Model):
         super().clean()
         if self.time_zone:
             try:
+                # "localtime", "posixrules" and "Factory" load too, but name the
+                # server's zone or no zone, so only region names are accepted.
+                if (
+                    self.time_zone in NOT_COMMSERVE_ZONES
+                    or self.time_zone not in available_timezones()
+                ):
+                    raise ValueError(self.time_zone)
                 ZoneInfo(self.time_zone)
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValidationError(

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.core.models import AnalysisRun, AuditLog
@@ -244,3 +245,14 @@ def test_admin_save_during_analysis_warns(admin_role_client):
     assert not RetentionSettings.objects.exists()
     assert AnalysisRun.objects.filter(commcell=commcell).count() == 1
     assert "is already queued or running" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory", "Mars/Olympus"])
+def test_settings_reject_non_canonical_zones(zone):
+    settings = RetentionSettings(commcell=CommCellFactory(), time_zone=zone)
+
+    with pytest.raises(ValidationError) as raised:
+        settings.full_clean()
+
+    assert f"{zone!r} is not an IANA time zone" in str(raised.value)
