@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.permissions import admin_required, viewer_required
@@ -107,6 +108,8 @@ def step_rows(run: SyncRun) -> list[dict]:
                 "key": step.key,
                 "label": step.label,
                 "state": _step_state(run, step.key, index, current_index, failed_steps),
+                "skipped_until": parse_datetime(progress.get("skipped_until") or ""),
+                "interval_hours": progress.get("interval_hours"),
                 "done": progress.get("done"),
                 "total": progress.get("total"),
                 "percent": _percent(progress.get("done"), progress.get("total")),

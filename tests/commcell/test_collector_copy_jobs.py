@@ -312,3 +312,18 @@ def test_time_zone_failure_is_warning(sim_faults):
     assert EASTERN in run.warnings[0]["message"]
     assert commcell.commserve_time_zone == EASTERN
     assert "time_zone" not in run.counts
+
+
+def test_skipped_read_shown_on_run_page(commserve_sim, collected, admin_role_client):
+    commcell, first = collected
+
+    second = collect(commcell)
+    response = admin_role_client.get(f"/sync-runs/{second.pk}/")
+
+    body = response.content.decode()
+    next_read = datetime.fromisoformat(
+        second.progress["copy_jobs"]["skipped_until"]
+    ).astimezone(UTC)
+    assert next_read == first.started_at + timedelta(hours=24)
+    assert "skipped: read less than 24 hours ago, next read after" in body
+    assert next_read.strftime("%Y-%m-%d %H:%M") in body

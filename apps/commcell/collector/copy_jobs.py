@@ -141,10 +141,20 @@ def collect_copy_jobs(ctx: StepContext) -> int:
     """Read the job list of every active copy and return the rows written."""
     stamp = timezone.now()
     if not is_due(ctx.commcell, ctx.run, stamp):
+        last = last_complete_read(ctx.commcell, ctx.run)
+        next_read = last + timedelta(hours=ctx.commcell.copy_jobs_interval_hours)
+        ctx.progress.entities["copy_jobs"] = {
+            "done": None,
+            "total": None,
+            "skipped_until": next_read.isoformat(),
+            "interval_hours": ctx.commcell.copy_jobs_interval_hours,
+        }
         logger.info(
-            "%s: jobs on copies skipped: read less than %d hours ago",
+            "%s: jobs on copies skipped: read less than %d hours ago, next read "
+            "after %s",
             ctx.label,
             ctx.commcell.copy_jobs_interval_hours,
+            next_read.isoformat(),
         )
         return 0
 
