@@ -8,20 +8,21 @@ stores them as FullBackupSuccess rows for the backup success page.
 """
 
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from apps.commcell.models import CommCell, Job, Plan, StoragePolicyCopy
+from apps.commcell.models import CommCell, Job, Plan
 from apps.core.findings import FindingData
 
 from . import sql
 from .assumptions import describe, settings_for
-from .engine import CopyRetention, effective_retention
+from .data_quality import MAX_EXAMPLES, data_quality_findings
+from .engine import CopyRetention, kept_days
 from .models import (
     ChainCadence,
     CopyRetentionSummary,
@@ -39,8 +40,6 @@ DELAY_FLAG_PERCENT = 30.0
 # A plan whose fulls succeed less often than this over the window is flagged.
 FULL_SUCCESS_TARGET_PERCENT = 95.0
 SUCCESS_WINDOW_DAYS = 30
-# Examples named in one data-quality finding. The evidence also stores the count.
-MAX_EXAMPLES = 10
 
 FULL_LEVELS = (Job.Level.FULL, Job.Level.SYNTHETIC_FULL)
 SUCCESS_OUTCOMES = (
@@ -96,19 +95,77 @@ def delay_percent(days: int | None, effective: float | None) -> float | None:
 
 
 def cycle_recommendation(days: int, cycles: int, interval: float | None) -> str:
-    """Recommend the retention change that brings the kept time back to the days."""
-    if cycles > 1:
-        return f"Reduce to 1 cycle for true {days}-day retention."
-    if interval is not None and interval > days:
+    """Recommend the change that brings the kept time within 30% of the days.
+
+    Each proposal states the kept time it gives at the measured full interval, from
+    the estimate ``max(C * P, D + P - 1)``. With 1 cycle a full stays at least
+    D + P - 1 days, so where fewer cycles are not enough the text names the full
+    interval that is, and days-only retention, which keeps data for the days alone.
+    """
+    if days <= 0:
+        return "Set retention days above 0 to compare the kept time with them."
+    if interval is None:
         return (
-            f"Run fulls or synthetic fulls at least every {days} days, or switch to "
-            "days-only retention, because one cycle lasts as long as the gap between "
-            f"fulls ({interval:.0f} days)."
+            "The full interval is not measured (fewer than two fulls per chain), so "
+            "the effect of fewer cycles is unknown. Days-only retention keeps data "
+            f"{_days_text(days)}. Otherwise run fulls or synthetic fulls on a regular "
+            "schedule so that cycles close."
         )
+
+    limit = days * (1 + DELAY_FLAG_PERCENT / 100)
+    at_interval = f"at the measured full interval of {interval:.1f} days"
+    current = kept_days(days, cycles, interval)
+    one_cycle = kept_days(days, 1, interval)
+    if cycles > 1 and one_cycle < current:
+        advice = (
+            f"Reduce to 1 cycle: {at_interval}, data is then kept about "
+            f"{_kept_text(one_cycle, days)}."
+        )
+        if one_cycle <= limit:
+            return advice
+        advice += (
+            f" Cycles alone cannot bring it within {DELAY_FLAG_PERCENT:.0f}% of "
+            f"{_days_text(days)}:"
+        )
+    elif current <= limit:
+        return (
+            f"{at_interval.capitalize()}, {_plural(cycles, 'cycle')} should keep "
+            f"data about {_kept_text(current, days)}, so the longer measured time "
+            "comes from longer gaps between fulls or from failed fulls. Run fulls or "
+            "synthetic fulls on a regular schedule and fix the failing ones."
+        )
+    else:
+        advice = (
+            f"{at_interval.capitalize()}, {_plural(cycles, 'cycle')} "
+            f"{'keeps' if cycles == 1 else 'keep'} data about "
+            f"{_kept_text(current, days)}. To come within "
+            f"{DELAY_FLAG_PERCENT:.0f}% of {_days_text(days)}:"
+        )
+
+    # The maximum full interval P at which 1 cycle keeps D + P - 1 within the limit.
+    fulls_every = math.floor(days * DELAY_FLAG_PERCENT / 100 + 1)
+    schedule = "every day" if fulls_every == 1 else f"every {fulls_every} days"
     return (
-        "Run fulls or synthetic fulls more often, or switch to days-only retention, "
-        "so that cycles close sooner."
+        f"{advice} run fulls or synthetic fulls {schedule} with 1 cycle, which keeps "
+        f"data about {_kept_text(kept_days(days, 1, fulls_every), days)}, or switch "
+        f"to days-only retention, which keeps data {_days_text(days)}."
     )
+
+
+def _kept_text(kept: float, days: int) -> str:
+    """Word a kept time with its growth over the days, e.g. "30.5 days (+118%)"."""
+    percent = round((kept - days) * 100 / days)
+    return f"{_days_text(kept)} ({percent:+d}%)"
+
+
+def _days_text(value: float) -> str:
+    if float(value).is_integer():
+        return _plural(int(value), "day")
+    return f"{value:.1f} days"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def cycle_delay_findings(commcell: CommCell) -> Iterator[FindingData]:
@@ -145,9 +202,9 @@ def _delay_finding(summary: CopyRetentionSummary, percent: float) -> FindingData
         subject_id=summary.copy_id,
         subject_name=f"{summary.storage_policy.name} / {summary.copy.name}",
         title=(
-            f"{days} days / {cycles} cycle{'s' if cycles != 1 else ''} with fulls "
-            f"every {cadence} keeps data "
-            f"{effective:.0f} days, {percent:+.0f}% over the configured days."
+            f"{_plural(days, 'day')} / {_plural(cycles, 'cycle')} with fulls every "
+            f"{cadence} keeps data {effective:.1f} days as measured on this copy's "
+            f"jobs, {percent:+.0f}% over the configured days."
         ),
         recommendation=cycle_recommendation(days, cycles, interval),
         evidence={
@@ -189,15 +246,24 @@ def _disagreement_finding(
     summary: CopyRetentionSummary, settings: RetentionSettings
 ) -> FindingData:
     count = summary.disagreeing_job_count
-    reported = summary.reported_job_count
+    compared = compared_job_count(summary)
+    extended = summary.extended_retention_job_count
     example = summary.disagreement_example_job
     largest = summary.max_disagreement_days
+    tolerance = settings.disagreement_tolerance_days
+
     title = (
-        f"The CommServe's retain-until date or aged state of {count} of {reported} "
-        f"job{'s' if reported != 1 else ''} on this copy differs from the computed "
-        f"one by more than {settings.disagreement_tolerance_days:g} days"
+        f"The CommServe's retain-until date or aged state of {count} of "
+        f"{_plural(compared, 'compared job')} on this copy differs from the computed "
+        f"one by more than {tolerance:g} day{'' if tolerance == 1 else 's'}"
     )
     title += "." if largest is None else f", by up to {largest:.1f} days."
+    if extended:
+        title += (
+            f" {_plural(extended, 'more job')} kept by extended retention "
+            f"{'was' if extended == 1 else 'were'} not compared."
+        )
+
     checks = describe(settings) or ["every retention setting has its default"]
     recommendation = (
         "Check the retention settings of this CommCell, which the computed dates use "
@@ -210,6 +276,7 @@ def _disagreement_finding(
             f" Open job {example.job_id} at /jobs/{example.pk}/ to compare the two "
             "dates."
         )
+
     return FindingData(
         code="retention.reported_disagreement",
         severity="medium",
@@ -219,7 +286,9 @@ def _disagreement_finding(
         title=title,
         recommendation=recommendation,
         evidence={
-            "reported_jobs": reported,
+            "reported_jobs": summary.reported_job_count,
+            "compared_jobs": compared,
+            "extended_retention_jobs": extended,
             "disagreeing_jobs": count,
             "max_difference_days": _round(largest),
             "tolerance_days": settings.disagreement_tolerance_days,
@@ -228,6 +297,15 @@ def _disagreement_finding(
             "example_job_url": f"/jobs/{example.pk}/" if example else None,
         },
     )
+
+
+def compared_job_count(summary: CopyRetentionSummary | ChainCadence) -> int:
+    """Return the reported jobs compared with the computed dates.
+
+    Jobs the CommServe keeps by extended retention are reported but not compared,
+    because the SQL analysis does not model extended retention.
+    """
+    return summary.reported_job_count - summary.extended_retention_job_count
 
 
 def open_cycle_sentence(chain: ChainCadence) -> str:
@@ -452,173 +530,6 @@ def full_success_findings(commcell: CommCell, now: datetime) -> Iterator[Finding
                 "window_days": SUCCESS_WINDOW_DAYS,
             },
         )
-
-
-def data_quality_findings(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
-    """Report stored values the analysis cannot trust, one finding per object.
-
-    Checks: finished jobs without an end time, negative sizes, rules with invalid
-    days or cycles, and current primary copies with no jobs. Duplicate job ids are
-    not checked here because the unique (commcell, job_id) constraint rejects them
-    on insert. The job retention page lists any that the engine finds in one chain.
-    """
-    problems: dict[tuple[str, int], _Problems] = {}
-
-    def add(subject_type: str, subject_id: int, name: str, text: str, value: Any):
-        key = (subject_type, subject_id)
-        entry = problems.setdefault(key, _Problems(name))
-        entry.messages.append(text)
-        entry.values.append(value)
-
-    for policy_id, policy_name, text, value in _job_problems(commcell, now):
-        add("storage_policy", policy_id, policy_name, text, value)
-    for copy_id, copy_name, text, value in _rule_problems(commcell):
-        add("copy", copy_id, copy_name, text, value)
-    for copy_id, copy_name, text, value in _copies_without_jobs(commcell):
-        add("copy", copy_id, copy_name, text, value)
-
-    for (subject_type, subject_id), entry in problems.items():
-        yield FindingData(
-            code="retention.data_quality",
-            severity="medium",
-            subject_type=subject_type,
-            subject_id=subject_id,
-            subject_name=entry.name,
-            title=" ".join(entry.messages),
-            recommendation=(
-                "Check these values on the CommServe and collect again; the "
-                "retention analysis skips or guesses around them until then."
-            ),
-            evidence={"problems": entry.values},
-        )
-
-
-@dataclass
-class _Problems:
-    name: str
-    messages: list[str] = field(default_factory=list)
-    values: list[Any] = field(default_factory=list)
-
-
-def _job_problems(
-    commcell: CommCell, now: datetime
-) -> Iterator[tuple[int, str, str, Any]]:
-    jobs = Job.objects.filter(
-        commcell=commcell, storage_policy__isnull=False, start_time__lte=now
-    )
-    no_end = jobs.filter(end_time__isnull=True).exclude(outcome=Job.Outcome.RUNNING)
-    negative = jobs.filter(Q(application_bytes__lt=0) | Q(media_bytes__lt=0))
-    checks = (
-        (no_end, "finished jobs have no end time", "no_end_time"),
-        (negative, "jobs have a negative size", "negative_size"),
-    )
-    for queryset, text, kind in checks:
-        examples = _examples_by_policy(queryset)
-        for policy_id, (policy_name, count, rows) in examples.items():
-            shown = ", ".join(_job_example(kind, row) for row in rows)
-            yield (
-                policy_id,
-                policy_name,
-                f"{count} {text} ({shown}).",
-                {"kind": kind, "count": count, "jobs": [row[0] for row in rows]},
-            )
-
-
-def _examples_by_policy(
-    jobs: QuerySet[Job],
-) -> dict[int, tuple[str, int, list[tuple]]]:
-    counts = dict(
-        jobs.order_by()
-        .values_list("storage_policy_id")
-        .annotate(count=Count("pk"))
-        .values_list("storage_policy_id", "count")
-    )
-    result: dict[int, tuple[str, int, list[tuple]]] = {}
-    for policy_id, count in counts.items():
-        rows = list(
-            jobs.filter(storage_policy_id=policy_id)
-            .order_by("start_time", "job_id")
-            .values_list(
-                "job_id",
-                "outcome",
-                "application_bytes",
-                "media_bytes",
-                "storage_policy__name",
-            )[:MAX_EXAMPLES]
-        )
-        result[policy_id] = (rows[0][4], count, rows)
-    return result
-
-
-def _job_example(kind: str, row: tuple) -> str:
-    job_id, outcome, application_bytes, media_bytes, _ = row
-    if kind == "no_end_time":
-        return f"job {job_id}: outcome {outcome}, end time missing"
-    sizes = []
-    if application_bytes is not None and application_bytes < 0:
-        sizes.append(f"application size {application_bytes} bytes")
-    if media_bytes is not None and media_bytes < 0:
-        sizes.append(f"media size {media_bytes} bytes")
-    return f"job {job_id}: {', '.join(sizes)}"
-
-
-def _rule_problems(commcell: CommCell) -> Iterator[tuple[int, str, str, Any]]:
-    rules = (
-        RetentionRule.objects.filter(commcell=commcell, copy__removed_at__isnull=True)
-        .filter(Q(retention_days__lt=-1) | Q(retention_cycles__lt=0))
-        .select_related("copy", "storage_policy")
-        .order_by("pk")
-    )
-    for rule in rules:
-        name = f"{rule.storage_policy.name} / {rule.copy.name}"
-        if rule.retention_days < -1:
-            yield (
-                rule.copy_id,
-                name,
-                f"Retention days {rule.retention_days} is invalid: expected 0 or "
-                "more, or -1 for infinite.",
-                {"kind": "invalid_days", "retention_days": rule.retention_days},
-            )
-        if rule.retention_cycles < 0:
-            yield (
-                rule.copy_id,
-                name,
-                f"Retention cycles {rule.retention_cycles} is invalid: expected 0 "
-                "or more.",
-                {"kind": "invalid_cycles", "retention_cycles": rule.retention_cycles},
-            )
-
-
-def _copies_without_jobs(commcell: CommCell) -> Iterator[tuple[int, str, str, Any]]:
-    """Yield current primary copies whose storage policy has no job at all.
-
-    A plan that is new or unused has no jobs too, so the finding names the copy and
-    leaves the judgement to the reader.
-    """
-    with_jobs = Job.objects.filter(
-        commcell=commcell, storage_policy_id__isnull=False
-    ).values("storage_policy_id")
-    copies = (
-        StoragePolicyCopy.objects.filter(
-            commcell=commcell, copy_precedence=1, removed_at__isnull=True
-        )
-        .exclude(storage_policy_id__in=with_jobs)
-        .select_related("storage_policy")
-        .order_by("pk")
-    )
-    for copy in copies:
-        yield (
-            copy.pk,
-            f"{copy.storage_policy.name} / {copy.name}",
-            "The primary copy has no jobs, so its cadence and effective retention "
-            "are unknown.",
-            {"kind": "no_jobs", "job_count": 0},
-        )
-
-
-def estimate_sentence(rule: RetentionRule, interval: float | None) -> str:
-    """Word the configured retention, the cadence and the kept days as one sentence."""
-    return effective_retention(copy_retention(rule), interval).sentence
 
 
 def _round(value: float | None) -> float | None:

@@ -120,8 +120,10 @@ def blocked_plans(rows: QuerySet[FullBackupSuccess]) -> list[BlockedPlan]:
             failed=row["failed_total"],
             blocked_chains=row["chain_total"],
             sentence=(
-                f"{row['failed_total']} failed fulls keep {row['chain_total']} cycles "
-                "open: a cycle change would not help until the fulls succeed."
+                f"{_plural(row['failed_total'], 'failed full')} "
+                f"{'keeps' if row['failed_total'] == 1 else 'keep'} "
+                f"{_plural(row['chain_total'], 'cycle')} open: a cycle change would "
+                "not help until the fulls succeed."
             ),
         )
         for row in plans
@@ -160,3 +162,7 @@ def _chains_by_plan_client(
             if (plan_id, chain.client_id) in pairs:
                 result[(plan_id, chain.client_id)].append(chain)
     return result
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -11,8 +11,15 @@ from django.db.models.functions import Cast
 
 from apps.commcell.models import CommCell
 
-from .analysis import DELAY_FLAG_PERCENT, cycle_recommendation, delay_percent
+from .analysis import (
+    DELAY_FLAG_PERCENT,
+    compared_job_count,
+    cycle_recommendation,
+    delay_percent,
+)
 from .assumptions import aging_clock, describe, settings_for
+from .classification import INFINITE_DAYS, describe_retention
+from .engine import kept_days
 from .models import ChainCadence, CopyRetentionSummary, RetentionRule
 from .severity import SEVERITY_RANK, Severity
 
@@ -198,7 +205,61 @@ def cycle_row(summary: CopyRetentionSummary) -> dict[str, Any]:
         "delay_percent": percent,
         "flagged": flagged,
         "recommendation": recommendation,
+        "compared_jobs": compared_job_count(summary),
     }
+
+
+def effective_sentence(
+    rule: RetentionRule,
+    summary: CopyRetentionSummary | None,
+    *,
+    days_only: bool = False,
+    cycles_when_unknown: int = 1,
+) -> str:
+    """Word a copy's retention, measured cadence and its one effective retention.
+
+    The kept time is the one the cycle analysis measured. Only a copy without that
+    measurement gets an estimate, ``max(C * P, D + P - 1)`` at the measured full
+    interval P, and the sentence calls it one. ``days_only`` is the CommCell's
+    days-only retention setting, under which the cycles are ignored.
+    """
+    days = rule.retention_days
+    rule_days_only = rule.cycles_reported and rule.retention_cycles == 0
+    cycles = rule.retention_cycles if rule.cycles_reported else cycles_when_unknown
+    if days_only and not rule_days_only:
+        label = f"{describe_retention(days, 0)} (days-only retention setting)"
+    else:
+        label = describe_retention(days, cycles)
+        if not rule.cycles_reported:
+            label += " (cycles not reported, assumed)"
+
+    if not rule.data_aging_enabled:
+        return f"{label}: data aging disabled, data kept forever"
+    if days == INFINITE_DAYS:
+        return f"{label}: data kept forever"
+
+    interval = summary.median_full_interval_days if summary else None
+    cadence = "" if interval is None else f", fulls every {interval:.1f} days"
+    measured = summary.effective_retention_days if summary else None
+    if measured is not None:
+        return (
+            f"{label}{cadence}: data kept {measured:.1f} days{_growth(measured, days)}"
+        )
+
+    if days_only or rule_days_only:
+        return f"{label}: data kept about {days} days (estimate, not measured)"
+    if interval is None:
+        return f"{label}: not measured, full interval unknown (fewer than two fulls)"
+    estimate = kept_days(days, cycles, interval)
+    return (
+        f"{label}{cadence}: data kept about {estimate:g} days (estimate, not "
+        f"measured){_growth(estimate, days)}"
+    )
+
+
+def _growth(kept: float, days: int) -> str:
+    percent = delay_percent(days, kept)
+    return "" if percent is None else f", {percent:+.0f}%"
 
 
 def settings_in_use(commcell: CommCell | None, now: datetime) -> list[dict[str, Any]]:

@@ -23,8 +23,8 @@ from .analysis import (
     DELAY_FLAG_PERCENT,
     FULL_SUCCESS_TARGET_PERCENT,
     SUCCESS_WINDOW_DAYS,
+    compared_job_count,
     delay_percent,
-    estimate_sentence,
     open_cycle_sentence,
 )
 from .assumptions import settings_for
@@ -39,7 +39,12 @@ from .filters import (
     filter_by_copy_kind,
 )
 from .job_retention import job_retention
-from .models import CopyRetentionSummary, FullBackupSuccess, RetentionRule
+from .models import (
+    CopyRetentionSummary,
+    FullBackupSuccess,
+    RetentionRule,
+    RetentionSettings,
+)
 from .plan_detail import (
     plan_clients,
     plan_copies,
@@ -51,6 +56,7 @@ from .summary import (
     copy_rules,
     copy_summaries,
     cycle_row,
+    effective_sentence,
     open_chains,
     rules_for_display,
     settings_in_use,
@@ -184,13 +190,13 @@ class CopyRetentionListView(FilteredPageMixin, View):
         page_obj = Paginator(rules, ANALYZER_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        assumed: dict[int, int] = {}
+        settings: dict[int, RetentionSettings] = {}
         context = {
             "form": filterset.form,
             "filter_errors": _filter_errors(filterset),
             "page_obj": page_obj,
             "rows": [
-                copy_row(rule, cycles_assumed(rule.commcell_id, assumed))
+                copy_row(rule, commcell_settings(rule.commcell_id, settings))
                 for rule in page_obj
             ],
             "settings_in_use": settings_in_use(
@@ -329,25 +335,41 @@ OPEN_CHAIN_LIMIT = 25
 FINDING_LIMIT = 50
 
 
-def cycles_assumed(commcell_id: int, cache: dict[int, int]) -> int:
-    """Return the cycles a CommCell's settings assume when none were reported."""
+def commcell_settings(
+    commcell_id: int, cache: dict[int, RetentionSettings]
+) -> RetentionSettings:
+    """Return a CommCell's retention settings, read once per request."""
     if commcell_id not in cache:
-        cache[commcell_id] = settings_for(commcell_id).cycles_when_unknown
+        cache[commcell_id] = settings_for(commcell_id)
     return cache[commcell_id]
 
 
-def copy_row(rule: RetentionRule, cycles_when_unknown: int = 1) -> dict[str, Any]:
-    """Describe one copy on the effective retention page."""
+def copy_row(
+    rule: RetentionRule, settings: RetentionSettings | None = None
+) -> dict[str, Any]:
+    """Describe one copy on the effective retention page.
+
+    Under the CommCell's days-only retention setting the cycles are ignored, so the
+    row shows days only whatever the copy's cycles.
+    """
+    settings = settings or RetentionSettings()
     summary = getattr(rule.copy, "retention_summary", None)
-    interval = summary.median_full_interval_days if summary else None
     percent = delay_percent(
         rule.retention_days, summary.effective_retention_days if summary else None
     )
+    rule_days_only = rule.cycles_reported and rule.retention_cycles == 0
     return {
         "rule": rule,
         "summary": summary,
-        "cycles_when_unknown": cycles_when_unknown,
-        "sentence": estimate_sentence(rule, interval),
+        "cycles_when_unknown": settings.cycles_when_unknown,
+        "days_only_setting": settings.days_only_retention and not rule_days_only,
+        "sentence": effective_sentence(
+            rule,
+            summary,
+            days_only=settings.days_only_retention,
+            cycles_when_unknown=settings.cycles_when_unknown,
+        ),
+        "compared_jobs": compared_job_count(summary) if summary else 0,
         "delay_percent": percent,
         "flagged": rule.data_aging_enabled
         and percent is not None

@@ -67,7 +67,7 @@ def test_cycle_analyzer_filters_without_reload(
 
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Weekly")
-    expect(rows.first).to_contain_text("Reduce to 1 cycle for true 14-day retention.")
+    expect(rows.first).to_contain_text("2 cycles keep data about 20 days (+43%)")
     expect(page).to_have_url(re.compile(r"flagged=on"))
     assert page.evaluate("window.loadMarker") == "same page"
 

@@ -70,7 +70,9 @@ def test_cycle_analyzer_rows(viewer_client, estate):
     rows = response.json()["results"]
     assert len(rows) == 1
     assert rows[0]["flagged"] is True
-    assert rows[0]["recommendation"].startswith("Reduce to 1 cycle")
+    assert rows[0]["recommendation"].startswith(
+        "At the measured full interval of 7.0 days, 2 cycles keep data about 20 days"
+    )
 
 
 def test_cycle_analyzer_invalid_commcell(viewer_client, estate):

@@ -11,7 +11,7 @@ from apps.core.analysis import run_analysis
 from apps.retention import views
 from apps.retention.analysis import ANALYZER_NAME, analyze_cycles
 from apps.retention.job_retention import job_retention
-from apps.retention.models import RetentionSettings
+from apps.retention.models import CopyRetentionSummary, RetentionSettings
 from tests.factories import (
     JobFactory,
     RetentionRuleFactory,
@@ -70,8 +70,15 @@ def test_copy_list_states_delay_sentence(viewer_client, estate):
     response = viewer_client.get(reverse("retention:copy-list"))
 
     text = response.content.decode()
-    assert "14 days / 2 cycles, fulls every 7 days: data kept 20 days, +43%" in text
-    assert "30 days, days only" in text
+    kept = CopyRetentionSummary.objects.get(
+        copy=estate["weekly_rule"].copy
+    ).effective_retention_days
+    percent = (kept - 14) * 100 / 14
+    assert (
+        f"14 days / 2 cycles, fulls every 7.0 days: data kept {kept:.1f} days, "
+        f"+{percent:.0f}%"
+    ) in text
+    assert "30 days / days only, fulls every 7.0 days: data kept 30." in text
     assert "data aging runs daily at 12:00 CommServe time" in text
     assert "UTC: no time zone known" in text
 
@@ -116,7 +123,8 @@ def test_cycle_analyzer_flags_weekly_plan(viewer_client, estate):
     response = viewer_client.get(reverse("retention:cycle-analyzer"))
 
     text = response.content.decode()
-    assert "Reduce to 1 cycle for true 14-day retention." in text
+    assert "2 cycles keep data about 20 days (+43%)" in text
+    assert "true 14-day" not in text
     assert text.count("data-flagged") == 1
     assert "8 failed fulls since the last good full on 2026-01-01" in text
 
@@ -199,7 +207,7 @@ def test_cycle_analyzer_shows_disagreement(viewer_client, estate, copies):
     )
 
     text = response.content.decode()
-    assert "3 of 3 CommServe retain-until dates differ" in text
+    assert "3 of 3 compared CommServe retain-until dates differ" in text
     assert reverse("retention:job-detail", args=[estate["weekly_jobs"][0].pk]) in text
 
 
@@ -220,7 +228,7 @@ def test_backup_success_flags_failing_plan(viewer_client, estate):
 
     text = response.content.decode()
     assert "Plans where a cycle change would not help" in text
-    assert "4 failed fulls keep 1 cycles open" in text
+    assert "4 failed fulls keep 1 cycle open" in text
     rows = response.context["rows"]
     failing = next(row for row in rows if row.plan_name == "Failing")
     assert failing.flagged
