@@ -9,16 +9,17 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from apps.core.findings import register_analyzer
 
-        from .analyzers import ANALYZER_NAME, analyze_retention_rules
-
-        register_analyzer(ANALYZER_NAME, analyze_retention_rules)
-
         from .analysis import ANALYZER_NAME as CYCLES_ANALYZER
         from .analysis import analyze_cycles
 
         register_analyzer(CYCLES_ANALYZER, analyze_cycles)
 
-        # After retention.cycles, because the tools read the cadence it stores.
+        # The rules and tools analyzers run after retention.cycles because they read
+        # the cadence it stores.
+        from .analyzers import ANALYZER_NAME, analyze_retention_rules
+
+        register_analyzer(ANALYZER_NAME, analyze_retention_rules)
+
         from .tools.store import ANALYZER_NAME as TOOLS_ANALYZER
         from .tools.store import analyze_tools
 

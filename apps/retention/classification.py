@@ -6,7 +6,9 @@ Commvault ages a cycle (a full or synthetic full plus the jobs that depend on it
 when every job in it is older than the retention days and at least as many newer fulls
 exist as the retention cycles. With a full every P days and daily jobs in between,
 the full of a cycle is therefore kept about max(C * P, D + P - 1) days for D days and C
-cycles. That estimate assumes a fixed full interval, which the reasons state.
+cycles. That estimate assumes a fixed full interval, which the reasons state. Where
+the cycle analysis measured the copy's full interval or kept time, the reasons use the
+measured figures instead, so a copy has one effective retention on every page.
 """
 
 from dataclasses import dataclass
@@ -18,8 +20,9 @@ from .severity import Severity
 INFINITE_DAYS = -1
 DAYS_ONLY_CYCLES = 0
 
-# Retention of at most this many days is short term, which extra cycles stretch most.
-SHORT_TERM_MAX_DAYS = 30
+# Retention of fewer than this many days is short term, which extra cycles stretch
+# most. 30 to 90 days is standard and over 90 days long term, as in the optimizer.
+SHORT_TERM_BELOW_DAYS = 30
 # Short-term retention with at least this many cycles is rated high.
 SHORT_TERM_MIN_CYCLES = 2
 # Any retention with at least this many cycles is rated medium.
@@ -40,7 +43,20 @@ class Classification:
     reason: str
 
 
-def estimate_kept_days(days: int, cycles: int, full_interval_days: int) -> int:
+@dataclass(frozen=True, slots=True)
+class MeasuredCadence:
+    """The cadence the cycle analysis measured on a copy's jobs, in days.
+
+    ``full_interval_days`` is the median gap between qualifying fulls and
+    ``kept_days`` the median time a full stayed on the copy until its aging run.
+    None stands for a value the analysis could not measure.
+    """
+
+    full_interval_days: float | None = None
+    kept_days: float | None = None
+
+
+def estimate_kept_days(days: int, cycles: int, full_interval_days: float) -> float:
     """Estimate how many days a full stays on the copy with one full every interval.
 
     Days-only retention (0 cycles) keeps jobs for the days alone. Infinite days are
@@ -76,32 +92,41 @@ def classify(
     cycles_reported: bool = True,
     data_aging_reported: bool = True,
     full_interval_days: int = WEEKLY_FULL_DAYS,
+    measured: MeasuredCadence | None = None,
+    days_only_setting: bool = False,
 ) -> Classification:
     """Classify one copy's basic retention. The first matching rule wins.
 
-    Data aging off is critical, infinite days info, short-term retention with several
-    cycles high, many cycles medium, and everything else ok. When the CommServe did not
-    report the cycles, the copy is rated as days-only retention and the reason states it.
+    Data aging off is critical, infinite days info, short-term retention (under 30
+    days) with several cycles high, many cycles medium, and everything else ok. When
+    the CommServe did not report the cycles, or the CommCell's days-only retention
+    setting is on (``days_only_setting``), the copy is rated as days-only retention
+    and the reason states it. The reason estimates the kept time with a full every
+    ``full_interval_days``. The ``measured`` cadence replaces that interval with the
+    measured one and the estimate with the measured kept time, but never changes the
+    severity.
 
     Raises InvalidRetentionError for days below -1, negative cycles or a full interval
     below one day.
     """
     _validate(days, cycles, full_interval_days)
+    cycles_ignored = days_only_setting and cycles_reported and cycles > 0
     effective_cycles = cycles if cycles_reported else DAYS_ONLY_CYCLES
+    if cycles_ignored:
+        effective_cycles = DAYS_ONLY_CYCLES
     label = describe_retention(days, cycles, cycles_reported=cycles_reported)
+    cadence = _cadence(full_interval_days, measured)
 
     if not data_aging_enabled:
         result = _aging_disabled(label)
     elif days == INFINITE_DAYS:
         result = _infinite(effective_cycles, label)
-    elif days <= SHORT_TERM_MAX_DAYS and effective_cycles >= SHORT_TERM_MIN_CYCLES:
-        result = _short_term_stretched(
-            days, effective_cycles, label, full_interval_days
-        )
+    elif days < SHORT_TERM_BELOW_DAYS and effective_cycles >= SHORT_TERM_MIN_CYCLES:
+        result = _short_term_stretched(days, effective_cycles, label, cadence)
     elif effective_cycles >= MANY_CYCLES_MIN:
-        result = _many_cycles(days, effective_cycles, label, full_interval_days)
+        result = _many_cycles(days, effective_cycles, label, cadence)
     else:
-        result = _usual(days, effective_cycles, label, full_interval_days)
+        result = _usual(days, effective_cycles, label, cadence)
 
     notes = []
     rated_on_days = data_aging_enabled and days != INFINITE_DAYS
@@ -109,6 +134,11 @@ def classify(
         notes.append(
             "The CommServe reported days but no cycles for this copy, so it is rated "
             "as days-only retention."
+        )
+    if rated_on_days and cycles_ignored:
+        notes.append(
+            "The days-only retention setting of this CommCell is on, so the CommServe "
+            "ignores the cycles."
         )
     if not data_aging_reported:
         notes.append(
@@ -121,7 +151,10 @@ def classify(
 
 
 def classify_record(
-    record: RetentionRecord, *, full_interval_days: int = WEEKLY_FULL_DAYS
+    record: RetentionRecord,
+    *,
+    full_interval_days: int = WEEKLY_FULL_DAYS,
+    measured: MeasuredCadence | None = None,
 ) -> Classification:
     """Classify the retention that the CommServe client parsed for one copy."""
     return classify(
@@ -131,6 +164,7 @@ def classify_record(
         cycles_reported=record.cycles_reported,
         data_aging_reported=record.data_aging_reported,
         full_interval_days=full_interval_days,
+        measured=measured,
     )
 
 
@@ -169,53 +203,98 @@ def _infinite(cycles: int, label: str) -> Classification:
     return Classification(Severity.INFO, reason)
 
 
+@dataclass(frozen=True, slots=True)
+class _Cadence:
+    """The full interval a reason estimates with, and the measured kept time if any."""
+
+    interval_days: float
+    interval_text: str
+    interval_measured: bool
+    kept_days: float | None
+
+
+def _cadence(assumed_days: int, measured: MeasuredCadence | None) -> _Cadence:
+    measured = measured or MeasuredCadence()
+    interval = measured.full_interval_days
+    if interval is None or interval <= 0:
+        return _Cadence(
+            assumed_days, _interval_name(assumed_days), False, measured.kept_days
+        )
+    text = f"a full every {interval:.1f} days (the measured median)"
+    return _Cadence(interval, text, True, measured.kept_days)
+
+
+def _kept_clause(days: int, cycles: int, cadence: _Cadence) -> tuple[str, float]:
+    """Word how long data is kept: measured if known, else estimated at the interval."""
+    if cadence.kept_days is not None:
+        return _measured_text(cadence.kept_days), cadence.kept_days
+
+    kept_days = estimate_kept_days(days, cycles, cadence.interval_days)
+    text = f"with {cadence.interval_text} data is kept about {_days(kept_days)}"
+    return text, kept_days
+
+
+def _measured_text(kept_days: float) -> str:
+    return f"data is kept {kept_days:.1f} days as measured on this copy's jobs"
+
+
 def _short_term_stretched(
-    days: int, cycles: int, label: str, full_interval_days: int
+    days: int, cycles: int, label: str, cadence: _Cadence
 ) -> Classification:
-    kept_days = estimate_kept_days(days, cycles, full_interval_days)
-    one_cycle_days = estimate_kept_days(days, 1, full_interval_days)
+    kept_text, kept_days = _kept_clause(days, cycles, cadence)
     if days > 0:
-        growth = f"+{round((kept_days - days) * 100 / days)}%"
+        growth = f"{round((kept_days - days) * 100 / days):+d}%"
     else:
         growth = "instead of 0 days"
-    reason = (
-        f"{label}: with {_interval_name(full_interval_days)} data is kept about "
-        f"{_plural(kept_days, 'day')}, {growth}. A cycle ages only after "
-        f"{_plural(cycles, 'newer full')} have run"
-    )
-    if kept_days > one_cycle_days:
+    reason = f"{label}: {kept_text}, {growth}"
+    if cadence.kept_days is not None and cadence.interval_measured:
+        reason += f", with {cadence.interval_text}"
+    reason += f". A cycle ages only after {_plural(cycles, 'newer full')} have run"
+
+    at_interval = estimate_kept_days(days, cycles, cadence.interval_days)
+    one_cycle_days = estimate_kept_days(days, 1, cadence.interval_days)
+    if at_interval > one_cycle_days:
+        with_interval = (
+            "" if cadence.interval_measured else f" and {cadence.interval_text}"
+        )
         reason += (
-            f", so the cycles stretch this short-term retention (about "
-            f"{_plural(one_cycle_days, 'day')} with 1 cycle)."
+            ", so the cycles stretch this short-term retention (about "
+            f"{_days(one_cycle_days)} with 1 cycle{with_interval})."
         )
     else:
         monthly_days = estimate_kept_days(days, cycles, MONTHLY_FULL_DAYS)
         reason += (
-            f". At this full interval 1 cycle would keep data as long, but with "
-            f"{_interval_name(MONTHLY_FULL_DAYS)} it is kept about "
-            f"{_plural(monthly_days, 'day')}, and every failed full stretches it "
-            "further."
+            ". At this full interval 1 cycle would keep data as long, but with "
+            f"{_interval_name(MONTHLY_FULL_DAYS)} it would be kept about "
+            f"{_days(monthly_days)}, and every failed full stretches it further."
         )
     return Classification(Severity.HIGH, reason)
 
 
 def _many_cycles(
-    days: int, cycles: int, label: str, full_interval_days: int
+    days: int, cycles: int, label: str, cadence: _Cadence
 ) -> Classification:
-    at_interval = estimate_kept_days(days, cycles, full_interval_days)
     monthly = estimate_kept_days(days, cycles, MONTHLY_FULL_DAYS)
-    return Classification(
-        Severity.MEDIUM,
+    reason = (
         f"{label}: a cycle ages only after {_plural(cycles, 'newer full')} have run, "
-        "so retention grows with the full interval. Data is kept about "
-        f"{_plural(at_interval, 'day')} with {_interval_name(full_interval_days)} and about "
-        f"{_plural(monthly, 'day')} with {_interval_name(MONTHLY_FULL_DAYS)}.",
+        "so retention grows with the full interval. "
     )
+    if cadence.kept_days is not None:
+        reason += _measured_text(cadence.kept_days).capitalize()
+        if cadence.interval_measured:
+            reason += f", with {cadence.interval_text}"
+        reason += ", and would be kept about "
+    else:
+        at_interval = estimate_kept_days(days, cycles, cadence.interval_days)
+        reason += (
+            f"Data is kept about {_days(at_interval)} with {cadence.interval_text} "
+            "and about "
+        )
+    reason += f"{_days(monthly)} with {_interval_name(MONTHLY_FULL_DAYS)}."
+    return Classification(Severity.MEDIUM, reason)
 
 
-def _usual(
-    days: int, cycles: int, label: str, full_interval_days: int
-) -> Classification:
+def _usual(days: int, cycles: int, label: str, cadence: _Cadence) -> Classification:
     if cycles == DAYS_ONLY_CYCLES:
         if days == 0:
             aging = "jobs age at the next data aging run"
@@ -223,11 +302,10 @@ def _usual(
             aging = f"jobs age once they are older than {_plural(days, 'day')}"
         return Classification(Severity.OK, f"{label}: days-only retention, so {aging}.")
 
-    kept_days = estimate_kept_days(days, cycles, full_interval_days)
+    kept_text, _ = _kept_clause(days, cycles, cadence)
     return Classification(
         Severity.OK,
-        f"{label}: within the usual bounds. With {_interval_name(full_interval_days)} "
-        f"data is kept about {_plural(kept_days, 'day')}.",
+        f"{label}: within the usual bounds. {kept_text[0].upper()}{kept_text[1:]}.",
     )
 
 
@@ -241,3 +319,10 @@ def _interval_name(full_interval_days: int) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _days(value: float) -> str:
+    """Format a number of days: whole numbers as "36 days", others as "30.5 days"."""
+    if float(value).is_integer():
+        return _plural(int(value), "day")
+    return f"{value:.1f} days"

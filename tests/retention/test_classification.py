@@ -6,23 +6,27 @@ from apps.commcell.cvclient.records import ExtendedRetentionRecord, RetentionRec
 from apps.retention.classification import (
     MONTHLY_FULL_DAYS,
     InvalidRetentionError,
+    MeasuredCadence,
     classify,
     classify_record,
     describe_retention,
     estimate_kept_days,
 )
+from apps.retention.engine.whatif import intent_group
 from apps.retention.severity import Severity
 
 # (days, cycles, data aging enabled, expected severity)
 SEVERITY_CASES = [
-    pytest.param(30, 2, True, Severity.HIGH, id="30d-2c-boundary-high"),
+    pytest.param(29, 2, True, Severity.HIGH, id="29d-2c-short-term-high"),
+    pytest.param(30, 2, True, Severity.OK, id="30d-2c-standard-ok"),
     pytest.param(31, 2, True, Severity.OK, id="31d-2c-ok"),
     pytest.param(14, 2, True, Severity.HIGH, id="14d-exactly-2c"),
     pytest.param(14, 1, True, Severity.OK, id="14d-1c"),
     pytest.param(60, 2, True, Severity.OK, id="60d-exactly-2c"),
     pytest.param(60, 3, True, Severity.MEDIUM, id="60d-exactly-3c"),
     pytest.param(31, 3, True, Severity.MEDIUM, id="31d-3c"),
-    pytest.param(30, 3, True, Severity.HIGH, id="30d-3c-high-wins"),
+    pytest.param(29, 3, True, Severity.HIGH, id="29d-3c-high-wins"),
+    pytest.param(30, 3, True, Severity.MEDIUM, id="30d-3c-standard-medium"),
     pytest.param(-1, 1, True, Severity.INFO, id="infinite-1c"),
     pytest.param(-1, 3, True, Severity.INFO, id="infinite-3c"),
     pytest.param(-1, 0, True, Severity.INFO, id="infinite-days-only"),
@@ -184,10 +188,10 @@ def test_classify_record():
 
 
 def test_classify_short_term_cycles_not_binding_explained():
-    result = classify(30, 2, data_aging_enabled=True)
+    result = classify(29, 2, data_aging_enabled=True)
 
     assert result.severity == Severity.HIGH
-    assert "about 36 days, +20%" in result.reason
+    assert "about 35 days, +21%" in result.reason
     assert "1 cycle would keep data as long" in result.reason
     assert "every failed full" in result.reason
 
@@ -197,3 +201,83 @@ def test_classify_short_term_cycles_binding_explained():
 
     assert "about 14 days, +100%" in result.reason
     assert "about 13 days with 1 cycle" in result.reason
+
+
+@pytest.mark.parametrize("days", range(0, 121))
+def test_short_term_matches_optimizer_intent(days):
+    stretched = classify(days, 2, data_aging_enabled=True).severity == Severity.HIGH
+
+    assert stretched == (intent_group(days) == "short_term")
+
+
+def test_classify_states_measured_kept_days():
+    measured = MeasuredCadence(full_interval_days=17.5, kept_days=45.93)
+
+    reason = classify(14, 2, data_aging_enabled=True, measured=measured).reason
+
+    assert "data is kept 45.9 days as measured on this copy's jobs, +228%" in reason
+    assert "a full every 17.5 days (the measured median)" in reason
+    assert "about 30.5 days with 1 cycle" in reason
+    assert "weekly" not in reason
+    assert "about 35 days" not in reason
+
+
+def test_classify_estimates_at_measured_interval():
+    measured = MeasuredCadence(full_interval_days=17.5)
+
+    reason = classify(14, 2, data_aging_enabled=True, measured=measured).reason
+
+    assert (
+        "with a full every 17.5 days (the measured median) data is kept about 35 "
+        "days, +150%"
+    ) in reason
+    assert "weekly" not in reason
+
+
+def test_classify_many_cycles_measured():
+    measured = MeasuredCadence(full_interval_days=7.0, kept_days=66.48)
+
+    reason = classify(60, 4, data_aging_enabled=True, measured=measured).reason
+
+    assert "Data is kept 66.5 days as measured on this copy's jobs" in reason
+    assert "would be kept about 120 days with monthly fulls" in reason
+    assert "weekly" not in reason
+
+
+def test_classify_usual_measured():
+    measured = MeasuredCadence(full_interval_days=7.0, kept_days=36.47)
+
+    result = classify(30, 1, data_aging_enabled=True, measured=measured)
+
+    assert result.severity == Severity.OK
+    assert result.reason == (
+        "30 days / 1 cycle: within the usual bounds. Data is kept 36.5 days as "
+        "measured on this copy's jobs."
+    )
+
+
+def test_classify_measured_keeps_severity():
+    measured = MeasuredCadence(full_interval_days=1.0, kept_days=14.5)
+
+    result = classify(14, 2, data_aging_enabled=True, measured=measured)
+
+    assert result.severity == Severity.HIGH
+    assert "+4%" in result.reason
+
+
+def test_classify_days_only_setting_ignores_cycles():
+    result = classify(14, 2, data_aging_enabled=True, days_only_setting=True)
+
+    assert result.severity == Severity.OK
+    assert result.reason.startswith(
+        "14 days / 2 cycles: days-only retention, so jobs age once they are older "
+        "than 14 days."
+    )
+    assert "days-only retention setting of this CommCell is on" in result.reason
+
+
+def test_classify_days_only_setting_keeps_critical():
+    result = classify(14, 2, data_aging_enabled=False, days_only_setting=True)
+
+    assert result.severity == Severity.CRITICAL
+    assert "days-only retention setting" not in result.reason
