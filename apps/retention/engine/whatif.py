@@ -48,8 +48,9 @@ class WhatIfResult:
     """The effect of a change on the aging of the same jobs at the same moment.
 
     ``newly_eligible_*`` count jobs eligible after the change but not before.
-    ``average_days_sooner`` averages over jobs dated both before and after whose
-    date moves earlier; ``jobs_dated_from_never`` counts jobs that had no date before.
+    ``jobs_sooner`` and ``jobs_dated_from_never`` count only the other jobs, which
+    stay retained after the change: those whose date moves earlier, and those that
+    had no date before. ``average_days_sooner`` averages over ``jobs_sooner``.
     """
 
     change: RetentionChange
@@ -135,6 +136,8 @@ def what_if(
             if new.is_eligible and not old.is_eligible:
                 totals["new"] += 1
                 totals["bytes"] += new.size_bytes
+            if new.is_eligible or old.is_eligible:
+                continue
             if old.retain_until is None and new.retain_until is not None:
                 totals["never"] += 1
             elif (
@@ -157,6 +160,12 @@ def what_if(
         average_days_sooner=average,
         jobs_dated_from_never=totals["never"],
     )
+
+
+def format_days(value: float) -> str:
+    """Format a number of days with one decimal, or none when it is whole: "17.5"."""
+    text = f"{value:,.1f}"
+    return text.removesuffix(".0")
 
 
 def intent_group(days: int) -> str:
@@ -207,8 +216,9 @@ def recommend(
                     current,
                     one_cycle,
                     f"Reduce to 1 cycle so the {days} days govern: with fulls every "
-                    f"{full_interval_days:.0f} days, {days} days / {cycles} cycles keeps data "
-                    f"{current:.0f} days, 1 cycle keeps it {one_cycle:.0f} days.",
+                    f"{format_days(full_interval_days)} days, {days} days / {cycles} cycles "
+                    f"keeps data {format_days(current)} days, 1 cycle keeps it "
+                    f"{format_days(one_cycle)} days.",
                 )
             )
         if group == "short_term" and days + full_interval_days - 1 > days:
@@ -218,7 +228,8 @@ def recommend(
                     RetentionChange(days_only=True),
                     current,
                     float(days),
-                    f"Days-only retention keeps data {days} days in place of {current:.0f}. "
+                    f"Days-only retention keeps data {days} days in place of "
+                    f"{format_days(current)}. "
                     "It needs Commvault 2023E or later with EnableDaysOnlyRetention, and aged "
                     "incrementals stay as Pending Consolidation until a synthetic full.",
                 )

@@ -23,9 +23,10 @@ from apps.retention.engine import (
     effective_retention,
     what_if,
 )
+from apps.retention.engine.whatif import format_days
 
 from .intent import Intent, classify_intent
-from .optimizer import describe_retention
+from .optimizer import describe_retention, extended_rules_keep_longer
 
 ChainSource = Callable[[], Iterable[tuple[str, list[JobRecord]]]]
 
@@ -63,8 +64,8 @@ def explain(retention: CopyRetention, interval: float | None) -> list[str]:
 
     if retention.days_only or (retention.cycles_reported and cycles == 0):
         reasons.append(
-            f"Days-only retention: each job ages {days} days after it starts, "
-            "whatever the fulls do (Commvault 2023E or later)."
+            f"Days-only retention: each job ages {plural(days, 'day')} after it "
+            "starts, whatever the fulls do (Commvault 2023E or later)."
         )
     elif interval is None:
         reasons.append(
@@ -76,29 +77,50 @@ def explain(retention: CopyRetention, interval: float | None) -> list[str]:
         by_days = days + interval - 1
         if by_cycles > by_days:
             reasons.append(
-                f"The cycles decide: {cycles} cycles of {interval:.0f} days keep a "
-                f"full {by_cycles:.0f} days, more than the {by_days:.0f} days that "
-                f"{days} days plus one full interval need."
+                f"The cycles decide: {plural(cycles, 'cycle')} of "
+                f"{day_count(interval)} keep a full {day_count(by_cycles)}, more "
+                f"than the {day_count(by_days)} that {plural(days, 'day')} plus one "
+                "full interval need."
             )
         else:
             reasons.append(
-                f"The days decide: the last job of a cycle must be {days} days old, "
-                f"so a full stays {days} + {interval:.0f} - 1 = {by_days:.0f} days."
+                f"The days decide: the last job of a cycle must be "
+                f"{plural(days, 'day')} old, so a full stays {days} + "
+                f"{format_days(interval)} - 1 = {day_count(by_days)}."
             )
         reasons.append(
             "Data aging runs once a day, so a job can stay up to one more day."
         )
     for rule in retention.extended_rules:
-        kept = "forever" if rule.end_days == INFINITE_DAYS else f"{rule.end_days} days"
+        kept = (
+            "forever"
+            if rule.end_days == INFINITE_DAYS
+            else plural(rule.end_days, "day")
+        )
         reasons.append(
             f"An extended rule keeps one full per {rule.kind.value} period {kept}."
         )
-    if retention.extended_rules and retention.dedup:
+    if retention.extended_rules and not extended_rules_keep_longer(retention):
+        reasons.append(
+            f"The extended rules keep no full longer than the basic "
+            f"{plural(days, 'day')}, so they have no effect."
+        )
+    elif retention.extended_rules and retention.dedup:
         reasons.append(
             "On a deduplicated copy the extended fulls keep the blocks they share "
             "with basic jobs, so aging basic jobs frees little space."
         )
     return reasons
+
+
+def plural(count: int, noun: str) -> str:
+    """Return a count with its noun: "1 day", "2 days"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def day_count(days: float) -> str:
+    """Return a number of days with one decimal at most: "17.5 days", "1 day"."""
+    return f"{format_days(days)} day{'' if days == 1 else 's'}"
 
 
 def analyze(retention: CopyRetention, interval: float | None) -> RuleAnalysis:

@@ -28,6 +28,7 @@ from apps.storage.models import StoragePool
 
 from .context import ToolSettings
 from .loading import copy_job_source, copy_retention, iter_copy_chains
+from .optimizer import extended_rules_keep_longer
 from .reclamation import average_savings, is_deduplicated, pool_copies, pool_stores
 
 logger = logging.getLogger(__name__)
@@ -120,12 +121,25 @@ def measure_hold(
         held_bytes=held_bytes,
         freed_jobs_without_rules=effect.newly_eligible_jobs,
         freed_bytes_without_rules=effect.newly_eligible_bytes,
-        advice=_advice(deduplicated, worm),
+        advice=_advice(
+            deduplicated,
+            worm,
+            keeps_longer=extended_rules_keep_longer(retention, engine),
+            basic_days=retention.days,
+        ),
         estimate=estimate,
     )
 
 
-def _advice(deduplicated: bool, worm: bool) -> str:
+def _advice(
+    deduplicated: bool, worm: bool, *, keeps_longer: bool, basic_days: int
+) -> str:
+    if not keeps_longer:
+        return (
+            "The extended rules keep no full longer than the basic "
+            f"{basic_days} day{'s' if basic_days != 1 else ''}, so they hold no job "
+            "and turning them off frees nothing."
+        )
     parts = []
     if deduplicated:
         parts.append(

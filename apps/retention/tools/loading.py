@@ -7,6 +7,15 @@ the aged flag of that list. When that list was never collected, the secondary co
 falls back to the policy's jobs and its result is marked as an estimate, because
 it then counts jobs the copy does not hold. Manual retention (a job's own retain
 until date, or infinite) comes from the copy's ``JobOnCopy`` rows retained by User.
+
+What the CommServe lists overrides the rules, because data aging acts on it:
+
+- a job listed as aged on the copy counts as aged, and so does a primary copy's
+  job that ended before the last read of the copy's job list but is not in it.
+  The primary copy lists every completed job until the job ages. It lists no
+  failed or killed job, so those count as aged too and are never eligible;
+- a job the CommServe lists with infinite retention, or a job of a client with
+  data aging disabled, counts as kept forever (pinned).
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Subquery
 
 from apps.commcell.models import Job, JobOnCopy, StoragePolicyCopy
 from apps.retention.engine import (
@@ -57,13 +66,16 @@ class CopyJobSource:
 
     With ``own_list`` the jobs the CommServe lists on the copy (``JobOnCopy``) are
     read, else the storage policy's jobs. ``estimate`` is the note shown when a
-    secondary copy falls back to the policy's jobs, else "".
+    secondary copy falls back to the policy's jobs, else "". ``listed_at`` is the
+    time of the last read of a primary copy's job list, or None when it was never
+    read: a job that ended before it and is not listed has aged.
     """
 
     copy_id: int
     storage_policy_id: int
     own_list: bool
     estimate: str = ""
+    listed_at: datetime | None = None
 
 
 JOB_FIELDS = (
@@ -134,11 +146,26 @@ def chain_key(client_id: int | None, client: str, subclient_id, subclient: str) 
     return f"{client_part}/{sub_part}"
 
 
-def job_size(media_bytes: int | None, application_bytes: int | None) -> int:
-    """Return the bytes a job holds on media, or its application size when unknown."""
+def job_size(
+    media_bytes: int | None,
+    application_bytes: int | None,
+    savings_percent: float | None = None,
+) -> int:
+    """Return the bytes a job wrote to media, estimated when the CommServe gave none.
+
+    The media size ("data written") is the application size after deduplication
+    and compression, so without it the application size times (1 - savings) is
+    used, and the application size alone when the savings are unknown too.
+    """
     if media_bytes is not None:
         return media_bytes
-    return application_bytes or 0
+    if application_bytes is None:
+        return 0
+    if savings_percent is None:
+        return application_bytes
+    # Hundredths of a percent in integers, so 100 GiB at 80 % is exactly 20 GiB.
+    kept = 10_000 - round(min(max(savings_percent, 0.0), 100.0) * 100)
+    return application_bytes * kept // 10_000
 
 
 def is_secondary(copy: StoragePolicyCopy) -> bool:
@@ -151,10 +178,27 @@ def job_list_collected(copy: StoragePolicyCopy) -> bool:
     return JobOnCopy.objects.filter(copy_id=copy.pk).exists()
 
 
+def job_list_read_at(copy_id: int) -> datetime | None:
+    """Return when the copy's job list was last read, or None when it never was.
+
+    Every read stamps the rows it lists with its time, so the newest row gives it.
+    """
+    # NOTE: no read time is stored per copy, so a read that listed no job at all
+    # counts as no read.
+    return JobOnCopy.objects.filter(copy_id=copy_id).aggregate(
+        newest=Max("collected_at")
+    )["newest"]
+
+
 def copy_job_source(copy: StoragePolicyCopy) -> CopyJobSource:
     """Decide which jobs a copy is analysed over, and whether that is an estimate."""
     if not is_secondary(copy):
-        return CopyJobSource(copy.pk, copy.storage_policy_id, own_list=False)
+        return CopyJobSource(
+            copy.pk,
+            copy.storage_policy_id,
+            own_list=False,
+            listed_at=job_list_read_at(copy.pk),
+        )
     if job_list_collected(copy):
         return CopyJobSource(copy.pk, copy.storage_policy_id, own_list=True)
     logger.debug(
@@ -180,20 +224,24 @@ def manual_retention(copy_id: int) -> dict[int, tuple[datetime | None, bool]]:
 
 
 def _copy_job_rows(source: CopyJobSource):
-    """Return the job rows of a copy in chain order, with the aged flag to use.
+    """Return the job rows of a copy in chain order, with the copy's row for each.
 
     A copy with its own job list reads the jobs the CommServe lists as copied to
-    it, and takes the aged flag of that list. Otherwise it reads the policy's jobs.
+    it. Otherwise it reads the policy's jobs. Each row carries the aged and the
+    infinite flag of the job's ``JobOnCopy`` row on the copy (None when the copy
+    does not list the job) and the data aging flag of the job's client.
     """
     rows = Job.objects.filter(storage_policy_id=source.storage_policy_id)
+    on_copy = JobOnCopy.objects.filter(
+        copy_id=source.copy_id, job_id=OuterRef("job_id")
+    )
     if source.own_list:
-        on_copy = JobOnCopy.objects.filter(
-            copy_id=source.copy_id, job_id=OuterRef("job_id")
-        )
         rows = rows.filter(Exists(on_copy.filter(copied_time__isnull=False)))
-        rows = rows.annotate(aged_on_copy=Subquery(on_copy.values("is_aged")[:1]))
-    else:
-        rows = rows.annotate(aged_on_copy=F("is_aged"))
+    rows = rows.annotate(
+        aged_on_copy=Subquery(on_copy.values("is_aged")[:1]),
+        infinite_on_copy=Subquery(on_copy.values("retain_infinite")[:1]),
+        client_aging=F("client__data_aging_enabled"),
+    )
     return rows.order_by(
         "client_id",
         "client_name",
@@ -201,7 +249,22 @@ def _copy_job_rows(source: CopyJobSource):
         "subclient_name",
         "start_time",
         "job_id",
-    ).values_list(*JOB_FIELDS, "aged_on_copy")
+    ).values_list(*JOB_FIELDS, "aged_on_copy", "infinite_on_copy", "client_aging")
+
+
+def _aged(
+    row_aged: bool,
+    aged_on_copy: bool | None,
+    end: datetime | None,
+    source: CopyJobSource,
+) -> bool:
+    """Decide whether a job has aged on the copy, from the CommServe's lists."""
+    if aged_on_copy is not None:
+        return aged_on_copy
+    if source.listed_at is not None and end is not None and end <= source.listed_at:
+        # The primary copy's last read no longer lists a job that had ended.
+        return True
+    return row_aged
 
 
 def iter_copy_jobs_with_savings(
@@ -212,8 +275,11 @@ def iter_copy_jobs_with_savings(
     manual = manual_retention(source.copy_id) if source.copy_id else {}
     for row in _copy_job_rows(source).iterator(chunk_size=CHUNK_SIZE):
         (job_id, start, end, level, outcome, client_id, client, subclient_id) = row[:8]
-        subclient, media, application, savings, _aged, aged_on_copy = row[8:]
+        subclient, media, application, savings, row_aged = row[8:13]
+        aged_on_copy, infinite_on_copy, client_aging = row[13:]
         manual_until, pinned = manual.get(job_id, (None, False))
+        # The CommServe keeps these jobs forever, whatever date the rules give.
+        kept_forever = bool(infinite_on_copy) or client_aging is False
         record = JobRecord(
             job_id=job_id,
             start=start,
@@ -222,9 +288,9 @@ def iter_copy_jobs_with_savings(
             outcome=outcome,
             chain_key=chain_key(client_id, client, subclient_id, subclient),
             manual_retain_until=None if pinned else manual_until,
-            pinned=pinned,
-            size_bytes=job_size(media, application),
-            aged=bool(aged_on_copy),
+            pinned=pinned or kept_forever,
+            size_bytes=job_size(media, application, savings),
+            aged=_aged(row_aged, aged_on_copy, end, source),
         )
         yield record, savings
 

@@ -50,8 +50,11 @@ class ChangeImpact:
     jobs: int
     newly_eligible_jobs: int
     newly_eligible_bytes: int
+    # Jobs still retained after the change whose date moves earlier, and those
+    # that get a date for the first time. Jobs eligible before are not counted.
     jobs_sooner: int
     average_days_sooner: float
+    jobs_dated_from_never: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +77,10 @@ class RuleReview:
 
 def describe_retention(retention: CopyRetention) -> str:
     """Return a rule as an administrator types it: "14 days / 2 cycles"."""
-    days = "infinite" if retention.days < 0 else f"{retention.days}"
-    text = f"{days} days"
+    if retention.days < 0:
+        text = "infinite days"
+    else:
+        text = f"{retention.days} day{'s' if retention.days != 1 else ''}"
     if retention.days_only or (retention.cycles_reported and retention.cycles == 0):
         text += ", days only"
     elif retention.cycles_reported:
@@ -88,6 +93,27 @@ def describe_retention(retention: CopyRetention) -> str:
     if not retention.data_aging_enabled:
         text += ", data aging off"
     return text
+
+
+def extended_rules_keep_longer(
+    retention: CopyRetention, settings: EngineSettings | None = None
+) -> bool:
+    """Return True when an extended rule may keep a full longer than basic retention.
+
+    Basic retention keeps every job at least its days from the job's start, so an
+    extended rule that keeps its fulls for no more days never keeps a job longer,
+    and turning it off frees nothing.
+    """
+    engine = settings or EngineSettings()
+    for rule in retention.extended_rules:
+        if not rule.enabled:
+            continue
+        if rule.end_days < 0 or retention.days < 0:
+            return True
+        grace = rule.grace_days if engine.apply_extended_grace_days else 0
+        if rule.end_days + grace > retention.days:
+            return True
+    return False
 
 
 def policy_full_interval(
@@ -168,6 +194,10 @@ def review_rule(
     )
 
     for proposal in recommend(retention, interval):
+        if proposal.change.extended_off and not extended_rules_keep_longer(
+            retention, context.engine
+        ):
+            continue
         effect = what_if(
             chains_for(copy), retention, proposal.change, now, settings=context.engine
         )
@@ -206,6 +236,7 @@ def _impact(retention, change: RetentionChange, proposal, interval, effect):
         newly_eligible_bytes=effect.newly_eligible_bytes,
         jobs_sooner=effect.jobs_sooner,
         average_days_sooner=effect.average_days_sooner,
+        jobs_dated_from_never=effect.jobs_dated_from_never,
     )
 
 

@@ -5,18 +5,19 @@ Per pool the forecast adds up, over the copies written to it:
 - aged data not yet freed: jobs that data aging has aged within the last
   ``PENDING_WINDOW_DAYS`` days while the pool's DDB stores still report pending
   deletes, or while the pool's free space did not rise over that window;
-- data eligible now: jobs the rules let age at the next data aging run;
+- data eligible now: jobs the rules let age whose copy still holds them. A job
+  the CommServe no longer lists, or lists as aged, counts as aged, and a job it
+  keeps forever is not eligible (see ``loading``);
 - data the recommended retention changes would make eligible now;
 - a timeline of the bytes that become eligible on each day from today on.
 
 The timeline holds only dates the existing jobs fix. Under cycle-based retention a
 cycle that waits for a newer full not run yet has no date, so it is left out.
 
-On deduplicated pools an aged job frees only the blocks no retained job shares.
-Every figure there is therefore an estimate: the job's media bytes times
-(1 − its dedup savings percent / 100), with the pool's average savings where the
-job has none. This errs low, because some of the job's unique blocks are freed too.
-When no job of the pool reports savings, the full media bytes count.
+Each job counts its media bytes, the data it wrote after deduplication, as the
+optimizer does (``loading.job_size``). On deduplicated pools this is an estimate:
+an aged job frees only the blocks no retained job references, which may be less
+or more than the blocks it wrote.
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ PENDING_WINDOW_DAYS = 14
 HORIZON_DAYS = 30
 
 ESTIMATE_WARNING = (
-    "Deduplicated pool: the figures are estimates. Blocks that an aged job shares "
-    "with retained jobs stay on disk, so each job counts as its media bytes times "
-    "(1 - dedup savings). Space returns only after the DDB prunes the blocks."
+    "Deduplicated pool: the figures are estimates. Each job counts the media bytes "
+    "it wrote after deduplication, but blocks that an aged job shares with retained "
+    "jobs stay on disk, so the space that returns may differ. It returns only after "
+    "the DDB prunes the blocks."
 )
 
 SavedChains = Iterable[tuple[str, list[JobRecord], dict[int, float | None]]]
@@ -116,17 +118,6 @@ class PoolForecast:
     used_mb: int | None = None
     # Why the pool's totals were capped at its used space, or "".
     capped_reason: str = ""
-
-
-def conservative_bytes(
-    size_bytes: int, savings_percent: float | None, deduplicated: bool
-) -> int:
-    """Return the bytes an aged job frees: all of them, or the dedup estimate."""
-    if not deduplicated or savings_percent is None:
-        return size_bytes
-    # Hundredths of a percent in integers, so 100 GiB at 80 % is exactly 20 GiB.
-    kept = 10_000 - round(min(max(savings_percent, 0.0), 100.0) * 100)
-    return size_bytes * kept // 10_000
 
 
 def pool_copies(pool: StoragePool) -> list[StoragePolicyCopy]:
@@ -271,8 +262,6 @@ def forecast_copy_chains(
     retention: CopyRetention,
     now: datetime,
     *,
-    deduplicated: bool,
-    pool_savings: float | None,
     forecast: CopyForecast,
     timeline: dict[date, int],
     horizon_days: int = HORIZON_DAYS,
@@ -286,17 +275,14 @@ def forecast_copy_chains(
     window_start = now - timedelta(days=PENDING_WINDOW_DAYS)
     horizon = now + timedelta(days=horizon_days)
 
-    for key, jobs, savings in chains:
+    for key, jobs, _savings in chains:
         unaged = [replace(job, aged=False) if job.aged else job for job in jobs]
         result = evaluate_chain(
             unaged, retention, now, chain_key=key, settings=settings or EngineSettings()
         )
         aged_ids = {job.job_id for job in jobs if job.aged}
         for verdict in result.verdicts:
-            job_savings = savings.get(verdict.job_id)
-            if job_savings is None:
-                job_savings = pool_savings
-            size = conservative_bytes(verdict.size_bytes, job_savings, deduplicated)
+            size = verdict.size_bytes
             when = verdict.retain_until
             if verdict.job_id in aged_ids:
                 if when is not None and when >= window_start:
@@ -417,8 +403,6 @@ def forecast_pool(
             chains_for(copy),
             retention,
             now,
-            deduplicated=deduplicated,
-            pool_savings=savings,
             forecast=copy_forecast,
             timeline=timeline,
             horizon_days=horizon_days,
@@ -430,7 +414,7 @@ def forecast_pool(
                 if review_for is not None
                 else review_rule(rule, now, tool_settings=context)
             )
-            _add_recommendation(review, copy_forecast, deduplicated, savings)
+            _add_recommendation(review, copy_forecast)
         forecast.copies.append(copy_forecast)
 
     _add_totals(forecast, waiting)
@@ -460,13 +444,11 @@ def _copy_estimate(copy: StoragePolicyCopy) -> str:
     return copy_job_source(copy).estimate
 
 
-def _add_recommendation(
-    review: RuleReview,
-    copy_forecast: CopyForecast,
-    deduplicated: bool,
-    savings: float | None,
-) -> None:
-    """Keep the recommended change that frees the most bytes on this copy."""
+def _add_recommendation(review: RuleReview, copy_forecast: CopyForecast) -> None:
+    """Keep the recommended change that frees the most bytes on this copy.
+
+    Its bytes are the optimizer's, so both pages show the same figure.
+    """
     best = max(
         review.impacts, key=lambda impact: impact.newly_eligible_bytes, default=None
     )
@@ -474,9 +456,7 @@ def _add_recommendation(
         return
     copy_forecast.recommended_change = best.configuration
     copy_forecast.recommended_jobs = best.newly_eligible_jobs
-    copy_forecast.recommended_bytes = conservative_bytes(
-        best.newly_eligible_bytes, savings, deduplicated
-    )
+    copy_forecast.recommended_bytes = best.newly_eligible_bytes
 
 
 def _add_totals(forecast: PoolForecast, waiting: bool) -> None:
@@ -541,10 +521,10 @@ def _cap_at_used_space(forecast: PoolForecast) -> None:
 
 
 def _size(size_bytes: int) -> str:
-    """Format bytes as GB or TB (powers of 1024), as the storage pages do."""
+    """Format bytes as GiB or TiB, as the tool pages show them."""
     if size_bytes >= 1024**4:
-        return f"{size_bytes / 1024**4:,.1f} TB"
-    return f"{size_bytes / 1024**3:,.1f} GB"
+        return f"{size_bytes / 1024**4:,.1f} TiB"
+    return f"{size_bytes / 1024**3:,.1f} GiB"
 
 
 def pools_to_forecast(commcell_id: int | None = None):

@@ -32,15 +32,30 @@ def test_days_only_makes_old_incrementals_eligible():
     assert result.jobs == 30
 
 
-def test_fewer_cycles_age_sooner_on_average():
+def test_fewer_days_age_retained_jobs_sooner():
+    chains = [("c1", history(120, 7))]
+
+    result = what_if(
+        chains, CopyRetention(days=60, cycles=1), RetentionChange(days=30), at(121)
+    )
+
+    # The cycles of days 85-119 stay retained, with dates 30 days earlier. The open
+    # cycle of day 120 has no date either way.
+    assert result.jobs_sooner == 35
+    assert result.average_days_sooner == 30
+
+
+def test_sooner_leaves_out_eligible_jobs():
     chains = [("c1", history(120, 7))]
 
     result = what_if(
         chains, CopyRetention(days=7, cycles=4), RetentionChange(cycles=1), at(121)
     )
 
-    assert result.jobs_sooner > 0
-    assert 13 <= result.average_days_sooner <= 15
+    # Every cycle dated under 4 cycles is eligible either way. The cycle of days
+    # 113-119 stays retained and gets its first date (day 127).
+    assert result.jobs_sooner == 0
+    assert result.jobs_dated_from_never == 7
 
 
 def test_new_full_dates_from_never():
@@ -61,9 +76,10 @@ def test_extended_off_releases_selected_fulls():
         [("c1", history(70, 7))], retention, RetentionChange(extended_off=True), at(71)
     )
 
-    # The last fulls of January (day 29) and February (day 57) lose their hold.
+    # The last fulls of January (day 29) and February (day 57) lose their hold. Both
+    # become eligible, so no other job ages sooner.
     assert result.newly_eligible_jobs == 2
-    assert result.jobs_sooner == 2
+    assert result.jobs_sooner == 0
 
 
 def test_no_change_changes_nothing():

@@ -57,7 +57,7 @@ def test_reclamation_api_timeline(viewer_client, analyzed):
 
     pool = data["results"][0]
     assert pool["deduplicated"] is True
-    assert pool["eligible_bytes"] == 128 * GIB
+    assert pool["eligible_bytes"] == 640 * GIB
     assert len(pool["timeline"]) == 30
     assert pool["warning"]
 

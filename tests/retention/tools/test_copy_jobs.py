@@ -205,13 +205,11 @@ def test_manual_retention_from_user_rows(weekly_pool):
 
 def test_manual_retention_lowers_forecast(weekly_pool):
     copy = weekly_pool["copy"]
+    # The primary copy's job list lists every job of the chain, as a read does.
+    list_on_copy(copy, range(FIRST_JOB, FIRST_JOB + JOBS_PER_CHAIN))
     before = forecast_pool(weekly_pool["pool"], NOW, with_recommendations=False)
-    JobOnCopyFactory(
-        copy=copy,
-        commcell=copy.commcell,
-        job_id=FIRST_JOB,
-        retained_by=JobOnCopy.RetainedBy.USER,
-        retain_infinite=True,
+    JobOnCopy.objects.filter(copy=copy, job_id=FIRST_JOB).update(
+        retained_by=JobOnCopy.RetainedBy.USER, retain_infinite=True
     )
 
     after = forecast_pool(weekly_pool["pool"], NOW, with_recommendations=False)

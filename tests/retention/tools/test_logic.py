@@ -20,11 +20,8 @@ from apps.retention.tools.intent import (
     STANDARD,
     classify_intent,
 )
-from apps.retention.tools.reclamation import (
-    build_timeline,
-    conservative_bytes,
-    pending_state,
-)
+from apps.retention.tools.loading import job_size
+from apps.retention.tools.reclamation import build_timeline, pending_state
 from apps.retention.tools.schedules import ScheduleJob, analyze_policy, next_aging_run
 
 from .builders import FULL_BYTES, GIB, INCREMENTAL_BYTES, day, weekly_then_no_fulls
@@ -99,7 +96,8 @@ def test_one_cycle_frees_stalled_cycle():
     assert result.effect.newly_eligible_jobs == 7
     assert result.effect.newly_eligible_bytes == FULL_BYTES + 6 * INCREMENTAL_BYTES
     assert result.effect.newly_eligible_bytes == 160 * GIB
-    assert result.effect.jobs_dated_from_never == 7
+    # Those 7 jobs had no date before, but they count as eligible, not as dated.
+    assert result.effect.jobs_dated_from_never == 0
     # With fulls every 7 days the days decide either way: max(2 x 7, 14 + 7 - 1).
     assert result.before.summary.kept_days == 20
     assert result.after.summary.kept_days == 20
@@ -134,11 +132,13 @@ def test_explain_names_deciding_setting():
     assert off == ["Data aging is off on the copy, so no job ever ages."]
 
 
-def test_dedup_conservative_bytes():
-    assert conservative_bytes(100 * GIB, 80.0, deduplicated=True) == 20 * GIB
-    assert conservative_bytes(100 * GIB, 80.0, deduplicated=False) == 100 * GIB
-    assert conservative_bytes(100 * GIB, None, deduplicated=True) == 100 * GIB
-    assert conservative_bytes(100 * GIB, 120.0, deduplicated=True) == 0
+def test_job_size_applies_savings_once():
+    # Media bytes already are the application bytes after the savings.
+    assert job_size(20 * GIB, 100 * GIB, 80.0) == 20 * GIB
+    assert job_size(None, 100 * GIB, 80.0) == 20 * GIB
+    assert job_size(None, 100 * GIB, None) == 100 * GIB
+    assert job_size(None, 100 * GIB, 120.0) == 0
+    assert job_size(None, None, 80.0) == 0
 
 
 def test_dedup_ratio_from_savings():

