@@ -118,13 +118,17 @@ def engine_settings(
     )
 
 
-def describe(settings: RetentionSettings) -> list[str]:
-    """Sentences naming each setting that differs from its default."""
+def describe(settings: RetentionSettings, *, with_clock: bool = True) -> list[str]:
+    """Sentences naming each setting that differs from its default.
+
+    ``with_clock`` False leaves out the aging time and the time zone, for pages that
+    show the aging clock's own sentence next to these.
+    """
     default = RetentionSettings()
     lines = []
-    if settings.aging_time != default.aging_time:
+    if with_clock and settings.aging_time != default.aging_time:
         lines.append(f"Data aging runs at {settings.aging_time:%H:%M} CommServe time.")
-    if settings.time_zone:
+    if with_clock and settings.time_zone:
         lines.append(f"The CommServe's time zone is set to {settings.time_zone}.")
     if settings.days_only_retention:
         lines.append("Days-only retention is on: cycles are ignored.")

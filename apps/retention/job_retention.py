@@ -417,7 +417,7 @@ def job_retention(job: Job, now: datetime) -> JobRetention:
         settings=settings,
         engine_settings=engine,
         clock=clock,
-        settings_in_use=describe(settings),
+        settings_in_use=describe(settings, with_clock=False),
     )
 
 

@@ -286,7 +286,7 @@ def settings_in_use(commcell: CommCell | None, now: datetime) -> list[dict[str, 
                 "clock_source": clock.source,
                 "cycles_when_unknown": settings.cycles_when_unknown,
                 "open_cycle_factor": settings.open_cycle_factor,
-                "changed": describe(settings),
+                "changed": describe(settings, with_clock=False),
             }
         )
     return entries

@@ -256,3 +256,18 @@ def test_settings_reject_non_canonical_zones(zone):
         settings.full_clean()
 
     assert f"{zone!r} is not an IANA time zone" in str(raised.value)
+
+
+@pytest.mark.django_db
+def test_describe_without_clock_lines():
+    settings = RetentionSettings(
+        commcell=CommCellFactory(),
+        aging_time=time(9, 0),
+        time_zone="America/New_York",
+        days_only_retention=True,
+    )
+
+    assert describe(settings, with_clock=False) == [
+        "Days-only retention is on: cycles are ignored."
+    ]
+    assert len(describe(settings)) == 3

@@ -67,7 +67,7 @@ def tool_settings(commcell: CommCell, now: datetime) -> ToolSettings:
     row = stored_settings(commcell)
     clock = aging_clock(row, commcell, now)
     # The clock sentence already names a changed aging time.
-    others = [line for line in describe(row) if not line.startswith("Data aging runs")]
+    others = describe(row, with_clock=False)
     lines = (
         clock_sentence(clock.aging_time, clock.utc_offset_minutes, clock.source),
         *others,
