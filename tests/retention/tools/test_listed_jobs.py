@@ -224,3 +224,14 @@ def test_read_before_jobs_keeps_new_jobs(weekly_pool):
     )
 
     assert eligible_jobs(weekly_pool) == 28
+
+
+def test_dedup_page_singular_job(viewer_client, weekly_pool):
+    # The monthly rule keeps one full, the last of September, for a year.
+    _monthly(weekly_pool["rule"], end_days=365)
+    list(analyze_tools(weekly_pool["commcell"], NOW))
+
+    text = page_text(viewer_client.get(reverse("analyzers:dedup")))
+
+    assert "1 job, 100.0 GiB" in text
+    assert "1 jobs" not in text
