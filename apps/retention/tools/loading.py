@@ -267,10 +267,8 @@ def _aged(
     return row_aged
 
 
-def iter_copy_jobs_with_savings(
-    source: CopyJobSource,
-) -> Iterator[tuple[JobRecord, float | None]]:
-    """Yield each job of a copy with its dedup savings percent, in chain order."""
+def iter_source_jobs(source: CopyJobSource) -> Iterator[JobRecord]:
+    """Yield each job of a copy's job source in chain order, streamed from a cursor."""
     # A source without a copy (copy_id 0) reads a policy's jobs with no manual rows.
     manual = manual_retention(source.copy_id) if source.copy_id else {}
     for row in _copy_job_rows(source).iterator(chunk_size=CHUNK_SIZE):
@@ -292,31 +290,25 @@ def iter_copy_jobs_with_savings(
             size_bytes=job_size(media, application, savings),
             aged=_aged(row_aged, aged_on_copy, end, source),
         )
-        yield record, savings
+        yield record
 
 
-def iter_copy_chains_with_savings(
+def iter_source_chains(
     source: CopyJobSource,
-) -> Iterator[tuple[str, list[JobRecord], dict[int, float | None]]]:
-    """Yield ``(chain_key, jobs, savings by job id)`` for each chain of a copy."""
-    rows = iter_copy_jobs_with_savings(source)
-    for key, group in groupby(rows, key=lambda row: row[0].chain_key):
-        pairs = list(group)
-        yield key, [job for job, _ in pairs], {job.job_id: s for job, s in pairs}
+) -> Iterator[tuple[str, list[JobRecord]]]:
+    """Yield ``(chain_key, jobs)`` for each chain of a copy's job source."""
+    for key, group in groupby(iter_source_jobs(source), key=lambda job: job.chain_key):
+        yield key, list(group)
 
 
 def iter_copy_chains(copy: StoragePolicyCopy) -> Iterator[tuple[str, list[JobRecord]]]:
     """Yield ``(chain_key, jobs)`` for each chain of a copy, one at a time."""
-    source = copy_job_source(copy)
-    for key, jobs, _savings in iter_copy_chains_with_savings(source):
-        yield key, jobs
+    return iter_source_chains(copy_job_source(copy))
 
 
 def iter_policy_jobs(storage_policy_id: int) -> Iterator[JobRecord]:
     """Yield the jobs of a storage policy in chain order, streamed from a cursor."""
-    source = CopyJobSource(0, storage_policy_id, own_list=False)
-    for job, _savings in iter_copy_jobs_with_savings(source):
-        yield job
+    return iter_source_jobs(CopyJobSource(0, storage_policy_id, own_list=False))
 
 
 def iter_policy_chains(storage_policy_id: int) -> Iterator[tuple[str, list[JobRecord]]]:

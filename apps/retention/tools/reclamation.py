@@ -44,7 +44,7 @@ from apps.retention.models import RetentionRule
 from apps.storage.models import StoragePool, StoragePoolSnapshot
 
 from .context import ToolSettings
-from .loading import copy_job_source, copy_retention, iter_copy_chains_with_savings
+from .loading import copy_job_source, copy_retention, iter_source_chains
 from .optimizer import RuleReview, review_rule
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ ESTIMATE_WARNING = (
     "the DDB prunes the blocks."
 )
 
-SavedChains = Iterable[tuple[str, list[JobRecord], dict[int, float | None]]]
+Chains = Iterable[tuple[str, list[JobRecord]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +258,7 @@ def pending_state(pending_deletes: int | None, rose: bool | None) -> tuple[bool,
 
 
 def forecast_copy_chains(
-    chains: SavedChains,
+    chains: Chains,
     retention: CopyRetention,
     now: datetime,
     *,
@@ -275,7 +275,7 @@ def forecast_copy_chains(
     window_start = now - timedelta(days=PENDING_WINDOW_DAYS)
     horizon = now + timedelta(days=horizon_days)
 
-    for key, jobs, _savings in chains:
+    for key, jobs in chains:
         unaged = [replace(job, aged=False) if job.aged else job for job in jobs]
         result = evaluate_chain(
             unaged, retention, now, chain_key=key, settings=settings or EngineSettings()
@@ -334,7 +334,7 @@ def forecast_pool(
     pool: StoragePool,
     now: datetime,
     *,
-    chains_for: Callable[[StoragePolicyCopy], SavedChains] | None = None,
+    chains_for: Callable[[StoragePolicyCopy], Chains] | None = None,
     estimate_for: Callable[[StoragePolicyCopy], str] | None = None,
     horizon_days: int = HORIZON_DAYS,
     with_recommendations: bool = True,
@@ -436,8 +436,8 @@ def forecast_pool(
     return forecast
 
 
-def _read_copy_chains(copy: StoragePolicyCopy) -> SavedChains:
-    return iter_copy_chains_with_savings(copy_job_source(copy))
+def _read_copy_chains(copy: StoragePolicyCopy) -> Chains:
+    return iter_source_chains(copy_job_source(copy))
 
 
 def _copy_estimate(copy: StoragePolicyCopy) -> str:

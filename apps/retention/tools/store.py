@@ -38,7 +38,7 @@ from .context import tool_settings
 from .dedup import analyze_pool
 from .findings import overdue_findings
 from .intent import GROUP_LABELS, GROUP_ORDER
-from .loading import CopyJobSource, copy_job_source, iter_copy_chains_with_savings
+from .loading import CopyJobSource, copy_job_source, iter_source_chains
 from .optimizer import RuleReview, review_rule, rules_to_review
 from .reclamation import forecast_pool, pools_to_forecast
 from .schedules import analyze_schedules
@@ -56,7 +56,7 @@ ANALYZER_NAME = "retention.tools"
 # jobs than this is streamed from the database on every use and never cached.
 CACHED_JOBS = 200_000
 
-SavedChain = tuple[str, list[JobRecord], dict[int, float | None]]
+Chain = tuple[str, list[JobRecord]]
 
 
 class CopyChains:
@@ -70,7 +70,7 @@ class CopyChains:
         self.max_jobs = max_jobs
         self.reads = 0
         self.cached_jobs = 0
-        self._chains: OrderedDict[int, list[SavedChain]] = OrderedDict()
+        self._chains: OrderedDict[int, list[Chain]] = OrderedDict()
         self._sizes: dict[int, int] = {}
         self._sources: dict[int, CopyJobSource] = {}
 
@@ -86,8 +86,8 @@ class CopyChains:
         """Return the estimate note of a copy's job list, or ""."""
         return self.source(copy).estimate
 
-    def with_savings(self, copy: StoragePolicyCopy) -> Iterable[SavedChain]:
-        """Return ``(chain_key, jobs, savings by job id)`` per chain of a copy."""
+    def read(self, copy: StoragePolicyCopy) -> Iterable[Chain]:
+        """Return ``(chain_key, jobs)`` per chain of a copy, from memory when cached."""
         chains = self._chains.get(copy.pk)
         if chains is not None:
             self._chains.move_to_end(copy.pk)
@@ -97,10 +97,10 @@ class CopyChains:
         source = self.source(copy)
         size = Job.objects.filter(storage_policy_id=copy.storage_policy_id).count()
         if size > self.max_jobs:
-            return iter_copy_chains_with_savings(source)
+            return iter_source_chains(source)
 
-        chains = list(iter_copy_chains_with_savings(source))
-        size = sum(len(jobs) for _key, jobs, _savings in chains)
+        chains = list(iter_source_chains(source))
+        size = sum(len(jobs) for _key, jobs in chains)
         self._chains[copy.pk] = chains
         self._sizes[copy.pk] = size
         self.cached_jobs += size
@@ -108,11 +108,6 @@ class CopyChains:
             dropped, _ = self._chains.popitem(last=False)
             self.cached_jobs -= self._sizes.pop(dropped)
         return chains
-
-    def plain(self, copy: StoragePolicyCopy) -> Iterator[tuple[str, list[JobRecord]]]:
-        """Yield ``(chain_key, jobs)`` for each chain of a copy."""
-        for key, jobs, _savings in self.with_savings(copy):
-            yield key, jobs
 
 
 def as_json(result: Any) -> dict[str, Any]:
@@ -143,7 +138,7 @@ def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
         )
 
     review_options = {
-        "chains_for": chains.plain,
+        "chains_for": chains.read,
         "estimate_for": chains.estimate,
         "tool_settings": context,
     }
@@ -164,7 +159,7 @@ def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
         forecast = forecast_pool(
             pool,
             now,
-            chains_for=chains.with_savings,
+            chains_for=chains.read,
             estimate_for=chains.estimate,
             review_for=review_for,
             tool_settings=context,
@@ -173,7 +168,7 @@ def analyze_tools(commcell: CommCell, now: datetime) -> Iterator[FindingData]:
         dedup = analyze_pool(
             pool,
             now,
-            chains_for=chains.plain,
+            chains_for=chains.read,
             estimate_for=chains.estimate,
             tool_settings=context,
         )

@@ -319,9 +319,9 @@ def test_copy_cache_stays_under_budget(two_chains):
     list_on_copy(copy, range(FIRST_JOB, FIRST_JOB + JOBS_PER_CHAIN))
     chains = CopyChains(max_jobs=2 * JOBS_PER_CHAIN)
 
-    chains.with_savings(two_chains["copy"])
-    chains.with_savings(copy)
-    chains.with_savings(copy)
+    chains.read(two_chains["copy"])
+    chains.read(copy)
+    chains.read(copy)
 
     assert chains.reads == 2
     assert chains.cached_jobs == JOBS_PER_CHAIN
@@ -330,8 +330,8 @@ def test_copy_cache_stays_under_budget(two_chains):
 def test_copy_cache_streams_large_copy(two_chains):
     chains = CopyChains(max_jobs=10)
 
-    first = [key for key, _jobs, _savings in chains.with_savings(two_chains["copy"])]
-    again = [key for key, _jobs in chains.plain(two_chains["copy"])]
+    first = [key for key, _jobs in chains.read(two_chains["copy"])]
+    again = [key for key, _jobs in chains.read(two_chains["copy"])]
 
     assert len(first) == 2
     assert again == first
