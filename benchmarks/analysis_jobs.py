@@ -211,9 +211,10 @@ def insert_inventory(conn: psycopg.Connection, clients: int) -> None:
 
     conn.execute(
         "INSERT INTO commcell_client (id, commcell_id, cv_id, name, first_seen_at, "
-        "last_seen_at, host_name, display_name, company) SELECT g, 1, g, "
-        f"'client' || g, {seen}, 'client' || g || '.example.test', '', '' "
-        f"FROM generate_series(1, {clients}) g"
+        "last_seen_at, host_name, display_name, company, data_aging_enabled) "
+        f"SELECT g, 1, g, 'client' || g, {seen}, 'client' || g || '.example.test', "
+        # One client in a hundred has data aging switched off.
+        f"'', '', g % 100 <> 0 FROM generate_series(1, {clients}) g"
     )
 
 
