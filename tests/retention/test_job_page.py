@@ -179,3 +179,18 @@ def test_page_dates_follow_dst(viewer_client, at_now):
 
     assert "2026-03-11 12:00 UTC-04:00" in text
     assert "offset of America/New_York on that date" in text
+
+
+def test_page_no_reported_date_not_compared(viewer_client, disagreeing):
+    job = disagreeing["job"]
+    disagreeing["primary"].jobs_on_copy.filter(job_id=job.job_id).update(
+        retain_until=None
+    )
+
+    text = page(viewer_client, job).content.decode()
+
+    assert text.count("data-agrees") == 0
+    assert (
+        "not compared: the CommServe gives no date</span>, while the rules give one"
+        in (text)
+    )
