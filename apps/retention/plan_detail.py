@@ -61,7 +61,8 @@ class WaitingPage:
     total: int
     number: int
     page_size: int
-    # When the analysis stored this page, or None when it was computed now.
+    # When this page was stored at the first view after an analysis, or None when it was
+    # computed for this request.
     computed_at: datetime | None = None
 
     @property
@@ -142,8 +143,8 @@ def plan_findings(plan: Plan, copies: list[StoragePolicyCopy], client_ids: list[
 def waiting_jobs(plan: Plan, now: datetime, page: int) -> WaitingPage:
     """Return one page of the plan's jobs that have not aged and may not age yet.
 
-    The first page comes from the last analysis when it stored the plan's storage
-    policy. Other pages run the eligibility query over the policy in SQL and
+    The first page is stored at the first view after each analysis and read from
+    there until the next analysis. Other pages run the eligibility query over the policy in SQL and
     stream its rows, so memory keeps one page. Counting the total reads every row
     of the policy.
     """
@@ -224,7 +225,7 @@ def _page_rows(selected: list[sql.JobEligibility]) -> list[dict[str, Any]]:
 
 
 def stored_waiting_page(plan: Plan) -> WaitingPage | None:
-    """Return the first page of waiting jobs the last analysis stored, or None."""
+    """Return the stored first page of the plan's waiting jobs, or None."""
     stored = (
         ToolResult.objects.filter(
             commcell_id=plan.commcell_id,
