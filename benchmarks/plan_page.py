@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
@@ -127,6 +126,7 @@ def measure(requests: int) -> dict:
 
     from apps.commcell.models import Job, Plan
     from apps.retention.models import ToolResult
+    from benchmarks.analyzer_pages import time_url
 
     user, _ = get_user_model().objects.get_or_create(username="bench-viewer")
     user.groups.add(Group.objects.get(name="viewer"))
@@ -141,7 +141,7 @@ def measure(requests: int) -> dict:
     figures: dict = {
         "database": connection.vendor,
         "plan_jobs": Job.objects.filter(plan=plan).count(),
-        "account": _time_url(client, "/account/", requests),
+        "account": time_url(client, "/account/", requests),
     }
 
     # The first view after an analysis computes the first page and stores it.
@@ -154,28 +154,8 @@ def measure(requests: int) -> dict:
     figures["stored_policies"] = ToolResult.objects.filter(
         tool=ToolResult.Tool.WAITING_JOBS
     ).count()
-    figures["after_first_view"] = [_time_url(client, u, requests) for u in urls]
+    figures["after_first_view"] = [time_url(client, u, requests) for u in urls]
     return figures
-
-
-def _time_url(client, url: str, count: int) -> dict:
-    for _ in range(3):
-        client.get(url)
-
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} returned HTTP {response.status_code}")
-
-    samples.sort()
-    return {
-        "url": url,
-        "median_ms": round(1000 * statistics.median(samples), 1),
-        "p95_ms": round(1000 * samples[int(0.95 * (count - 1))], 1),
-    }
 
 
 def main() -> None:
