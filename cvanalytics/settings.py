@@ -100,10 +100,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
-    # WAL lets the web process read while a collection writes.
+    # WAL lets the web process read while a collection writes. SQLite has one
+    # writer at a time, and the SQL retention analysis of a large CommCell holds the
+    # write lock for tens of seconds, so other writers wait up to 2 minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "timeout": 30,
+            "timeout": 120,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
