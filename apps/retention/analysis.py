@@ -465,7 +465,13 @@ def store_full_success(commcell: CommCell, now: datetime) -> int:
 
 
 def _blocked_chain_counts(commcell: CommCell) -> dict[tuple[int, int | None], int]:
-    """Count chains with failed fulls in their open cycle, per plan and client."""
+    """Count chains with failed fulls in their open cycle, per plan and client.
+
+    Under days-only retention cycles do not hold data, so no chain is blocked.
+    """
+    if settings_for(commcell).days_only_retention:
+        return {}
+
     plans_of_policy: dict[int, list[int]] = defaultdict(list)
     plans = Plan.objects.filter(commcell=commcell, storage_policy__isnull=False)
     for plan_id, policy_id in plans.values_list("pk", "storage_policy_id"):
@@ -499,6 +505,15 @@ def full_success_findings(commcell: CommCell, now: datetime) -> Iterator[Finding
         )
         .order_by("plan_name", "plan_id")
     )
+    recommendation = (
+        "Fix the failing fulls first: each failed full keeps its cycle open, "
+        "so older data cannot age whatever the retention cycles."
+    )
+    if settings_for(commcell).days_only_retention:
+        recommendation = (
+            "Fix the failing fulls: under days-only retention they do not keep data "
+            "on disk, but restores depend on an older full and its incrementals."
+        )
     for row in rows:
         failed = row["fulls"] - row["succeeded"] - row["running"]
         finished = row["succeeded"] + failed
@@ -517,10 +532,7 @@ def full_success_findings(commcell: CommCell, now: datetime) -> Iterator[Finding
                 f"Only {percent:.0f}% of full backups succeeded in the last "
                 f"{SUCCESS_WINDOW_DAYS} days ({failed} of {finished} failed)."
             ),
-            recommendation=(
-                "Fix the failing fulls first: each failed full keeps its cycle open, "
-                "so older data cannot age whatever the retention cycles."
-            ),
+            recommendation=recommendation,
             evidence={
                 "fulls": row["fulls"],
                 "succeeded": row["succeeded"],

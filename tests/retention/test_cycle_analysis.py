@@ -322,3 +322,20 @@ def test_secondary_copy_summaries_stored(estate):
     assert missing_summary.job_source == "not_collected"
     assert missing_summary.job_count == 0
     assert all(item.subject_id != missing.pk for item in analyze_cycles_list)
+
+
+def test_days_only_blocks_no_cycle(estate):
+    RetentionSettings.objects.create(
+        commcell=estate["commcell"], days_only_retention=True
+    )
+
+    found = findings_by_code(estate["commcell"])
+
+    failing = FullBackupSuccess.objects.get(
+        commcell=estate["commcell"], plan_name="Failing"
+    )
+    assert failing.failed == 4
+    assert failing.blocked_chains == 0
+    low = found["retention.full_success_low"][0]
+    assert "under days-only retention they do not keep data" in low.recommendation
+    assert "keeps its cycle open" not in low.recommendation
