@@ -194,3 +194,11 @@ def test_page_no_reported_date_not_compared(viewer_client, disagreeing):
         "not compared: the CommServe gives no date</span>, while the rules give one"
         in (text)
     )
+
+
+def test_page_counts_cycles_in_words(viewer_client, disagreeing):
+    text = page(viewer_client, disagreeing["job"]).content.decode()
+
+    assert "2 cycles" in text
+    assert "1 cycle," in text
+    assert "1 cycles" not in text
