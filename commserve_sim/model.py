@@ -69,7 +69,7 @@ class Copy:
     active: bool = True
     source_copy_id: int = 0
     # Which jobs of the storage policy a secondary copy copies: "all" or "fulls"
-    # (fulls and synthetic fulls only). A primary copy holds every backup job.
+    # (fulls and synthetic fulls only). A primary copy contains every backup job.
     selection: str = "all"
 
 

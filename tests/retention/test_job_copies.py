@@ -1,8 +1,8 @@
 """One job's retention on every copy, with the CommServe's rows stored as JobOnCopy.
 
-The storage policy has four copies. The primary copy (14 days, 2 cycles) holds weekly
+The storage policy has four copies. The primary copy (14 days, 2 cycles) contains weekly
 fulls on days 1, 8, ..., 57 and daily incrementals up to day 60. The secondary copy
-"Offsite" (30 days, 1 cycle) holds the fulls only. The job list of "Cloud" was never
+"Offsite" (30 days, 1 cycle) contains the fulls only. The job list of "Cloud" was never
 read, and "Old tape" is inactive. Data aging runs at 12:00 UTC.
 """
 

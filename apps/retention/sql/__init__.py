@@ -6,7 +6,7 @@ with ``INSERT ... SELECT`` inside one transaction, and per-job results stream fr
 cursor. Memory in Python stays flat whatever the job count.
 
 Which jobs and rule apply: the primary copy (copy precedence 1) of a storage policy
-holds the policy's jobs, and each active secondary copy holds the jobs the CommServe
+contains the policy's jobs, and each active secondary copy contains the jobs the CommServe
 lists on it (``JobOnCopy``), each under that copy's retention rule. A manual
 retain-until date set by a user (``JobOnCopy.retained_by`` 4) extends a job's date.
 Data aging switched off on the copy or on the job's client keeps the job with the
@@ -193,7 +193,7 @@ def job_eligibility(
 ) -> Iterator[JobEligibility]:
     """Yield the eligibility of every job of a CommCell, a storage policy or a copy.
 
-    By default only primary copies are read, one row per job; ``every_copy`` adds a
+    By default only primary copies are read, one row per job. ``every_copy`` adds a
     row per secondary copy that lists the job, and ``copy_id`` reads that copy only.
     The CommCell's stored settings apply unless ``settings`` is given. Rows come in
     chain order, then by start time and job id. With a storage policy the database
@@ -242,8 +242,8 @@ def job_eligibility_for_plan(plan_id: int, **kwargs) -> Iterator[JobEligibility]
 def job_eligibility_for_copy(copy_id: int, **kwargs) -> Iterator[JobEligibility]:
     """Yield the eligibility of the jobs on one copy under that copy's rule.
 
-    A primary copy holds its storage policy's jobs; a secondary copy holds the jobs
-    collected for it, so it yields nothing until they are collected.
+    A primary copy contains its storage policy's jobs. A secondary copy contains the
+    jobs collected for it, so it yields nothing until they are collected.
     """
     return job_eligibility(copy_id=copy_id, **kwargs)
 

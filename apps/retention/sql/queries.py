@@ -245,7 +245,7 @@ def _cycle_ctes(source: str = "jobs") -> str:
     # One row per cycle: the last job of each cycle, where the next job of the
     # chain starts a new cycle or the chain ends. Each cycle after cycle 0 contains
     # exactly one qualifying full, so the count of synthetic qualifying fulls in the
-    # cycle says which kind started it.
+    # cycle tells which kind started it.
     return f"""
     cycles AS (
         SELECT

@@ -47,7 +47,7 @@ def eligible_jobs(weekly_pool) -> int:
 
 def test_unlisted_jobs_on_primary_aged(weekly_pool):
     # Read on day 30 at 23:00: the cycle of day 0 had aged at the day 28 run, so
-    # the list holds the jobs of days 7-30. Jobs that ended later are not in it
+    # the list contains the jobs of days 7-30. Jobs that ended later are not in it
     # yet, and they have not aged.
     list_on_primary(weekly_pool, range(7, 31), read_at=day(30, hour=23))
 
