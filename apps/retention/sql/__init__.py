@@ -12,14 +12,17 @@ retain-until date set by a user (``JobOnCopy.retained_by`` 4) extends a job's da
 Data aging switched off on the copy or on the job's client keeps the job with the
 reason "aging_disabled". The CommCell's ``RetentionSettings`` set the aging clock, the
 cycles assumed when unknown, days-only retention, which fulls start a cycle and when
-an open cycle is flagged. Extended retention and auxiliary copy waits are not part of
+an open cycle is flagged. An aging clock in a zone with daylight saving time reads
+each local date's run from a temporary table (``clock``). Extended retention and auxiliary copy waits are not part of
 this analysis: ``apps.retention.engine`` covers them per chain in Python. Jobs that
 the CommServe keeps by extended retention (``retained_by`` 2) are therefore not
 compared with its dates but counted apart.
 """
 
+import itertools
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -28,7 +31,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import queries
-from .dialects import dialect_for
+from .clock import AgingRuns, aging_runs, date_range
+from .dialects import Dialect, dialect_for
 
 if TYPE_CHECKING:
     from apps.retention.models import RetentionSettings
@@ -37,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 FETCH_SIZE = 5_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Numbers the temporary tables of aging runs, so that two streams open at once on
+# one connection each have their own.
+_RUNS_TABLE_NUMBERS = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,8 @@ class AnalysisSettings:
     aging_time: time
     aging_utc_offset_minutes: int
     aging_clock_source: str
+    # The IANA zone whose daylight saving time the aging runs follow, or "".
+    aging_time_zone: str
     cycles_when_unknown: int
     days_only_retention: bool
     errors_full_starts_cycle: bool
@@ -97,6 +106,7 @@ def analysis_settings(
         aging_time=clock.aging_time,
         aging_utc_offset_minutes=clock.utc_offset_minutes,
         aging_clock_source=clock.source,
+        aging_time_zone=clock.time_zone,
         cycles_when_unknown=settings.cycles_when_unknown,
         days_only_retention=settings.days_only_retention,
         errors_full_starts_cycle=settings.errors_full_starts_cycle,
@@ -143,12 +153,13 @@ def refresh(
 def _refresh_one(
     commcell_id: int, now: datetime, resolved: AnalysisSettings
 ) -> RefreshCounts:
-    params = _params(commcell_id, None, None, now, resolved)
+    runs = _zone_runs(commcell_id, now, resolved)
+    params = _params(commcell_id, None, None, now, resolved, runs)
     dialect = dialect_for(connection.vendor)
     chain_scope = queries.scope_filter(commcell=True, storage_policy=False)
     where = "WHERE commcell_id = %(commcell_id)s"
 
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _runs_table(runs, dialect) as runs_table:
         if dialect.session_setup:
             cursor.execute(dialect.session_setup)
 
@@ -158,7 +169,7 @@ def _refresh_one(
             _insert(
                 "retention_chaincadence",
                 queries.CHAIN_COLUMNS,
-                queries.chain_select(dialect, chain_scope),
+                queries.chain_select(dialect, chain_scope, runs_table),
             ),
             params,
         )
@@ -206,16 +217,21 @@ def job_eligibility(
     now = _aware(now)
     owner = _owning_commcell(commcell_id, storage_policy_id, copy_id)
     resolved = analysis_settings(owner, now, settings)
-    params = _params(commcell_id, storage_policy_id, copy_id, now, resolved)
+    runs = _zone_runs(owner, now, resolved)
+    params = _params(commcell_id, storage_policy_id, copy_id, now, resolved, runs)
     dialect = dialect_for(connection.vendor)
     scope = queries.scope_filter(
         commcell=commcell_id is not None, storage_policy=storage_policy_id is not None
     )
-    sql = queries.job_select(
-        dialect, scope, every_copy=every_copy, copy=copy_id is not None
-    )
 
-    with transaction.atomic():
+    with transaction.atomic(), _runs_table(runs, dialect) as runs_table:
+        sql = queries.job_select(
+            dialect,
+            scope,
+            every_copy=every_copy,
+            copy=copy_id is not None,
+            runs_table=runs_table,
+        )
         with connection.cursor() as cursor:
             if dialect.session_setup:
                 cursor.execute(dialect.session_setup)
@@ -271,6 +287,66 @@ def _owning_commcell(
     )
 
 
+def _zone_runs(
+    commcell_id: int, now: datetime, resolved: AnalysisSettings
+) -> AgingRuns | None:
+    """Return the aging runs per local date when the zone's offset changes, or None.
+
+    The table covers the CommCell's first job to the analysis moment plus its
+    longest retention in days. Without a zone, or in a zone whose offset stays the
+    same over that range, the fixed offset gives the same runs.
+    """
+    from django.db.models import Max, Min
+
+    from apps.commcell.models import Job
+    from apps.retention.models import RetentionRule
+
+    if not resolved.aging_time_zone:
+        return None
+    first = Job.objects.filter(commcell_id=commcell_id).aggregate(
+        first=Min("start_time")
+    )["first"]
+    if first is None:
+        return None
+    longest = RetentionRule.objects.filter(commcell_id=commcell_id).aggregate(
+        longest=Max("retention_days")
+    )["longest"]
+
+    runs = aging_runs(
+        resolved.aging_time_zone,
+        resolved.aging_time,
+        *date_range(first, now, longest or 0),
+    )
+    return runs if runs.changes_offset else None
+
+
+@contextmanager
+def _runs_table(runs: AgingRuns | None, dialect: Dialect) -> Iterator[str | None]:
+    """Create a temporary table of the aging runs, yield its name, then drop it.
+
+    Yields None without runs. On an error the transaction's rollback removes the
+    table; PostgreSQL also drops it at commit.
+    """
+    if runs is None:
+        yield None
+        return
+
+    name = f"{dialect.temp_schema}.retention_aging_runs_{next(_RUNS_TABLE_NUMBERS)}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {name} (day_no BIGINT PRIMARY KEY, "
+            f"run_ms BIGINT NOT NULL) {dialect.temp_table_end}"
+        )
+        cursor.executemany(
+            f"INSERT INTO {name} (day_no, run_ms) VALUES (%s, %s)", runs.rows
+        )
+
+    yield name
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
 def _insert(table: str, columns: tuple[str, ...], select: str) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) {select}"
 
@@ -291,6 +367,7 @@ def _params(
     copy_id: int | None,
     now: datetime,
     resolved: AnalysisSettings,
+    runs: AgingRuns | None = None,
 ) -> dict:
     aging_time = resolved.aging_time
     local_minutes = aging_time.hour * 60 + aging_time.minute
@@ -298,6 +375,8 @@ def _params(
     offset_ms = utc_minutes * 60_000
     now_ms = _to_ms(now)
     last_run_ms = (now_ms - offset_ms) // queries.DAY_MS * queries.DAY_MS + offset_ms
+    if runs is not None:
+        last_run_ms = runs.last_run_ms(now_ms) or last_run_ms
     tolerance_ms = round(resolved.disagreement_tolerance_days * queries.DAY_MS)
     return {
         "now": connection.ops.adapt_datetimefield_value(now),
@@ -310,6 +389,7 @@ def _params(
         "synthetic_full": int(resolved.synthetic_full_starts_cycle),
         "open_cycle_factor": float(resolved.open_cycle_factor),
         "tolerance_ms": tolerance_ms,
+        "zone_min_offset_ms": runs.min_offset_ms if runs is not None else 0,
         "commcell_id": commcell_id,
         "storage_policy_id": storage_policy_id,
         "copy_id": copy_id,

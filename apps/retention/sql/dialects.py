@@ -20,6 +20,10 @@ class Dialect:
     session_setup: str
     # Clause that stops the planner from merging a subquery into its parent.
     fence: str
+    # Schema of the connection's temporary tables, and the clause that drops such a
+    # table at the end of the transaction where the database has one.
+    temp_schema: str
+    temp_table_end: str
 
 
 POSTGRESQL = Dialect(
@@ -32,6 +36,8 @@ POSTGRESQL = Dialect(
     # at one million jobs. SET LOCAL ends with the transaction.
     session_setup="SET LOCAL work_mem = '64MB'",
     fence="OFFSET 0",
+    temp_schema="pg_temp",
+    temp_table_end="ON COMMIT DROP",
 )
 
 # Django stores aware datetimes in SQLite as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff".
@@ -42,6 +48,8 @@ SQLITE = Dialect(
     from_ms="strftime('%%Y-%%m-%%d %%H:%%M:%%f', {0} / 1000.0, 'unixepoch')",
     session_setup="",
     fence="",
+    temp_schema="temp",
+    temp_table_end="",
 )
 
 

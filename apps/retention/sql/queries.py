@@ -14,8 +14,9 @@ retain-until date later than that moment moves the job's date to it.
 Times are integer milliseconds since 1970 UTC (see ``dialects``). Named parameters:
 ``now`` (the timestamp column's stored form), ``now_ms``, ``last_run_ms`` (the last
 data aging run at or before ``now``), ``offset_ms`` (time of day of the aging runs, in
-UTC), ``cycles_unknown``, ``days_only``, ``errors_full``, ``synthetic_full`` (0 or 1),
-``open_cycle_factor``, ``tolerance_ms`` and, when the scope filters on them,
+UTC, at ``now``), ``cycles_unknown``, ``days_only``, ``errors_full``, ``synthetic_full``
+(0 or 1), ``open_cycle_factor``, ``tolerance_ms``, ``zone_min_offset_ms`` when a table of
+aging runs is used (see ``aging_run``) and, when the scope filters on them,
 ``commcell_id``, ``storage_policy_id`` and ``copy_id``.
 """
 
@@ -65,9 +66,26 @@ COPY_JOBS = "copy_jobs"
 NOT_COLLECTED = "not_collected"
 
 
-def aging_run(moment: str) -> str:
-    """Return SQL for the first data aging run at or after ``moment`` (milliseconds)."""
-    return f"((({moment}) - {OFFSET} + {DAY} - 1) / {DAY}) * {DAY} + {OFFSET}"
+def aging_run(moment: str, runs_table: str | None = None) -> str:
+    """Return SQL for the first data aging run at or after ``moment`` (milliseconds).
+
+    Without ``runs_table`` the runs are a whole number of days apart at the fixed
+    ``offset_ms``. With it, the run of each local date comes from that table
+    (``day_no``: days since 1970-01-01 in local time, ``run_ms``), so the time of day
+    in UTC follows daylight saving time. The local date of ``moment`` is at least
+    ``(moment + zone_min_offset_ms) / DAY``, and the run sought is on that date or
+    one of the next two. Moments outside the table fall back to the fixed offset.
+    """
+    fixed = f"((({moment}) - {OFFSET} + {DAY} - 1) / {DAY}) * {DAY} + {OFFSET}"
+    if runs_table is None:
+        return fixed
+
+    first_day = f"((({moment}) + CAST(%(zone_min_offset_ms)s AS BIGINT)) / {DAY})"
+    return f"""COALESCE((
+                SELECT MIN(ar.run_ms) FROM {runs_table} ar
+                WHERE ar.day_no BETWEEN {first_day} AND {first_day} + 2
+                    AND ar.run_ms >= ({moment})
+            ), {fixed})"""
 
 
 def scope_filter(
@@ -241,7 +259,7 @@ def _since_previous(column: str) -> str:
     return f"{column} - COALESCE(LAG({column}) OVER chain_cycles, 0)"
 
 
-def _cycle_ctes(source: str = "jobs") -> str:
+def _cycle_ctes(source: str = "jobs", runs_table: str | None = None) -> str:
     # One row per cycle: the last job of each cycle, where the next job of the
     # chain starts a new cycle or the chain ends. Each cycle after cycle 0 contains
     # exactly one qualifying full, so the count of synthetic qualifying fulls in the
@@ -311,17 +329,17 @@ def _cycle_ctes(source: str = "jobs") -> str:
     dated AS (
         SELECT
             due.*,
-            {aging_run("due_ms")} AS run_ms,
+            {aging_run("due_ms", runs_table)} AS run_ms,
             CASE
                 WHEN valid = 0 OR aging = 0 OR days = -1 OR full_ms IS NULL THEN NULL
-                WHEN cycles = 0 THEN {aging_run(f"full_ms + days * {DAY}")}
-                ELSE {aging_run("due_ms")}
+                WHEN cycles = 0 THEN {aging_run(f"full_ms + days * {DAY}", runs_table)}
+                ELSE {aging_run("due_ms", runs_table)}
             END AS full_run_ms
         FROM due
     )"""
 
 
-def _judged_cte(where: str, source: str = "jobs") -> str:
+def _judged_cte(where: str, source: str = "jobs", runs_table: str | None = None) -> str:
     # Each job with its cycle: the rule's moment, whether a later manual date wins,
     # the reason code and the retain-until date (the aging run), and whether the
     # CommServe's own date disagrees with it. The reason order follows the engine:
@@ -381,8 +399,8 @@ def _judged_cte(where: str, source: str = "jobs") -> str:
     dated_job AS (
         SELECT
             won.*,
-            CASE WHEN manual_wins = 1 THEN {aging_run("manual_ms")}
-                ELSE {aging_run("rule_ms")} END AS final_ms
+            CASE WHEN manual_wins = 1 THEN {aging_run("manual_ms", runs_table)}
+                ELSE {aging_run("rule_ms", runs_table)} END AS final_ms
         FROM won
     ),
     judged AS (
@@ -452,8 +470,12 @@ def _median(column: str, rank: str, count: str, when: str = "") -> str:
     return f"AVG(CASE WHEN {condition} THEN {column} END)"
 
 
-def chain_select(dialect: Dialect, scope: str) -> str:
-    """Return the SELECT of one ChainCadence row per chain and copy, in column order."""
+def chain_select(dialect: Dialect, scope: str, runs_table: str | None = None) -> str:
+    """Return the SELECT of one ChainCadence row per chain and copy, in column order.
+
+    ``runs_table`` names the table of data aging runs per local date when the aging
+    clock follows daylight saving time (see ``aging_run``).
+    """
     ms = dialect.from_ms
     not_null_first = "CASE WHEN {0} IS NULL THEN 1 ELSE 0 END, {0}"
     # One pass over the windowed jobs keeps the last job of each cycle and every job
@@ -466,8 +488,8 @@ def chain_select(dialect: Dialect, scope: str) -> str:
         SELECT * FROM jobs
         WHERE next_is_full = 1 OR next_is_full IS NULL OR has_report = 1
     ),
-    {_cycle_ctes("picked")},
-    {_judged_cte("WHERE j.has_report = 1", "picked")},
+    {_cycle_ctes("picked", runs_table)},
+    {_judged_cte("WHERE j.has_report = 1", "picked", runs_table)},
     reported AS (
         SELECT
             {CHAIN},
@@ -774,7 +796,14 @@ SUMMARY_COLUMNS = (
 )
 
 
-def job_select(dialect: Dialect, scope: str, *, every_copy: bool, copy: bool) -> str:
+def job_select(
+    dialect: Dialect,
+    scope: str,
+    *,
+    every_copy: bool,
+    copy: bool,
+    runs_table: str | None = None,
+) -> str:
     """Return the per-job eligibility SELECT, one row per job and copy in the scope.
 
     Without ``every_copy`` only the primary copies are read. With ``copy`` the
@@ -786,8 +815,8 @@ def job_select(dialect: Dialect, scope: str, *, every_copy: bool, copy: bool) ->
     return f"""
     WITH {_rule_cte()},
     {_jobs_cte(dialect, scope, secondary=secondary, copy=copy)},
-    {_cycle_ctes()},
-    {_judged_cte("")}
+    {_cycle_ctes(runs_table=runs_table)},
+    {_judged_cte("", runs_table=runs_table)}
     SELECT
         id,
         job_id,

@@ -4,7 +4,7 @@ Day 1 is 2026-01-01. Jobs start at 22:00 UTC unless a case states otherwise, and
 aging runs daily at 12:00 UTC.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from apps.commcell.models import Job
 from tests.factories import (
@@ -102,11 +102,13 @@ def build_mixed(commcell=None):
 MIXED_NOW = day(61, hour=13)
 
 
-def mixed_results(commcell) -> dict:
+def mixed_results(commcell, settings=None, now=MIXED_NOW) -> dict:
     """Run the SQL analysis on ``commcell`` and return its results in plain values.
 
     Rows are keyed by the rule and the job's client, subclient and start time, so
-    two databases with different primary keys give equal results.
+    two databases with different primary keys give equal results. ``settings`` (an
+    unsaved ``RetentionSettings``) replaces the CommCell's stored settings, and
+    ``now`` is the analysis moment.
     """
     from apps.commcell.models import Job
     from apps.retention import sql as retention_sql
@@ -133,9 +135,11 @@ def mixed_results(commcell) -> dict:
             row.reason,
             str(row.retain_until),
         ]
-        for row in retention_sql.job_eligibility(commcell_id=commcell.pk, now=MIXED_NOW)
+        for row in retention_sql.job_eligibility(
+            commcell_id=commcell.pk, now=now, settings=settings
+        )
     )
-    retention_sql.refresh(commcell.pk, now=MIXED_NOW)
+    retention_sql.refresh(commcell.pk, now=now, settings=settings)
     chains = sorted(
         [
             rules.get(chain.storage_policy_id, "none"),
@@ -160,6 +164,19 @@ def mixed_results(commcell) -> dict:
     )
     return {"jobs": jobs, "chains": chains}
 
+
+def new_york_settings(commcell):
+    """Return unsaved settings that age at 03:30 New York time, summer time included."""
+    from apps.retention.models import RetentionSettings
+
+    return RetentionSettings(
+        commcell=commcell, aging_time=time(3, 30), time_zone="America/New_York"
+    )
+
+
+# Late enough that some retain-until dates fall after the switch to summer time in
+# New York on 2026-03-08.
+SUMMER_NOW = day(100, hour=13)
 
 HELD_NOW = day(30)
 

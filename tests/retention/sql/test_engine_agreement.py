@@ -246,12 +246,6 @@ def test_engine_agrees_under_setting(fields):
     assert_agreement(commcell, day(90, hour=12), settings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The SQL pass takes the zone's UTC offset at the analysis moment for "
-    "every date, while the engine takes it on each date, so dates after the "
-    "switch to daylight saving time differ by one hour.",
-)
 def test_engine_agrees_across_dst():
     commcell = build_random(4)
     settings = RetentionSettings(
