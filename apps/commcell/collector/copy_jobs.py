@@ -31,6 +31,7 @@ from apps.commcell.models import (
 )
 
 from .context import FATAL_ERRORS, PartialStepError, StepContext, StepWarning
+from .history import latest_run_without_step_error
 from .upsert import clean_text
 
 logger = logging.getLogger(__name__)
@@ -54,8 +55,6 @@ UPDATE_FIELDS = [
 ]
 # Counts key of the copies read in full; its presence marks a run that read them.
 COPIES_READ = "copy_jobs_copies"
-# How many earlier runs to search for the last complete read.
-_READ_SEARCH_RUNS = 50
 
 
 # CommServe time zone ---------------------------------------------------------------
@@ -111,20 +110,14 @@ def collect_time_zone(ctx: StepContext) -> int:
 
 def last_complete_read(commcell: CommCell, run: SyncRun) -> datetime | None:
     """Return the start of the latest other run that read every copy's jobs."""
-    earlier = (
-        SyncRun.objects.filter(
-            commcell=commcell,
-            status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL],
-            counts__has_key=COPIES_READ,
-        )
-        .exclude(pk=run.pk)
-        .order_by("-started_at")
-        .only("started_at", "errors")[:_READ_SEARCH_RUNS]
+    latest = latest_run_without_step_error(
+        commcell,
+        run,
+        "copy_jobs",
+        newest_by="started_at",
+        counts__has_key=COPIES_READ,
     )
-    for candidate in earlier:
-        if not any(error.get("step") == "copy_jobs" for error in candidate.errors):
-            return candidate.started_at
-    return None
+    return None if latest is None else latest.started_at
 
 
 def is_due(commcell: CommCell, run: SyncRun, now: datetime) -> bool:

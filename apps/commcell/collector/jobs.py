@@ -21,6 +21,7 @@ from apps.commcell.cvclient.records import JobRecord
 from apps.commcell.models import Client, CommCell, Job, Plan, StoragePolicy, SyncRun
 
 from .context import StepContext
+from .history import latest_run_without_step_error
 from .job_writers import job_writer
 from .upsert import id_map, name_map
 
@@ -28,9 +29,6 @@ logger = logging.getLogger(__name__)
 
 LEVELS = frozenset(Job.Level.values)
 OUTCOMES = frozenset(Job.Outcome.values)
-
-# How many earlier runs to search for the end of the last complete job window.
-_WINDOW_SEARCH_RUNS = 50
 
 # Pages fetched ahead of the page being stored: two pages of 1000 jobs are a few MB.
 PREFETCH_PAGES = 2
@@ -138,20 +136,14 @@ def job_window(commcell: CommCell, run: SyncRun) -> tuple[datetime, datetime]:
 
 
 def _previous_window_end(commcell: CommCell, run: SyncRun) -> datetime | None:
-    earlier = (
-        SyncRun.objects.filter(
-            commcell=commcell,
-            status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL],
-            job_window_end__isnull=False,
-        )
-        .exclude(pk=run.pk)
-        .order_by("-job_window_end")
-        .only("job_window_end", "errors")[:_WINDOW_SEARCH_RUNS]
+    latest = latest_run_without_step_error(
+        commcell,
+        run,
+        "jobs",
+        newest_by="job_window_end",
+        job_window_end__isnull=False,
     )
-    for candidate in earlier:
-        if not any(error.get("step") == "jobs" for error in candidate.errors):
-            return candidate.job_window_end
-    return None
+    return None if latest is None else latest.job_window_end
 
 
 @dataclass
