@@ -20,6 +20,7 @@ from .analysis import (
 from .assumptions import aging_clock, describe, settings_for
 from .classification import INFINITE_DAYS, describe_retention
 from .engine import kept_days
+from .engine.cadence import plural
 from .models import ChainCadence, CopyRetentionSummary, RetentionRule
 from .severity import SEVERITY_RANK, Severity
 
@@ -194,9 +195,11 @@ def cycle_row(summary: CopyRetentionSummary) -> dict[str, Any]:
             summary.retention_cycles or 0,
             summary.median_full_interval_days,
         )
-        if summary.chains_with_failed_fulls:
+        failing_chains = summary.chains_with_failed_fulls
+        if failing_chains:
+            verb = "has" if failing_chains == 1 else "have"
             recommendation += (
-                f" {summary.chains_with_failed_fulls} chains have failed fulls: "
+                f" {plural(failing_chains, 'chain')} {verb} failed fulls: "
                 "fix those first, because a cycle change does not close a cycle "
                 "whose fulls fail."
             )

@@ -6,6 +6,8 @@ import pytest
 
 from apps.commcell.models import JobOnCopy
 from apps.retention.analysis import analyze_cycles, cycle_recommendation
+from apps.retention.models import CopyRetentionSummary
+from apps.retention.summary import cycle_row
 from tests.retention.chains import NOW, build_estate
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +152,22 @@ def test_extended_retention_alone_raises_no_finding(estate):
     list_on_copy(copy, estate["weekly_jobs"][:3], JobOnCopy.RetainedBy.EXTENDED, 200)
 
     assert findings(estate["commcell"], "retention.reported_disagreement") == []
+
+
+@pytest.mark.parametrize(
+    ("failing", "words"), [(1, " 1 chain has failed fulls"), (3, " 3 chains have")]
+)
+def test_cycle_row_counts_chains_with_failed_fulls(failing, words):
+    summary = CopyRetentionSummary(
+        retention_days=7,
+        retention_cycles=4,
+        effective_retention_days=28.0,
+        median_full_interval_days=7.0,
+        data_aging_enabled=True,
+        chains_with_failed_fulls=failing,
+    )
+
+    row = cycle_row(summary)
+
+    assert row["flagged"]
+    assert words in row["recommendation"]

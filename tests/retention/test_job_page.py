@@ -202,3 +202,25 @@ def test_page_counts_cycles_in_words(viewer_client, disagreeing):
     assert "2 cycles" in text
     assert "1 cycle," in text
     assert "1 cycles" not in text
+
+
+def test_page_shows_media_size_in_binary_units(viewer_client, disagreeing):
+    job = disagreeing["job"]
+    job.media_bytes = 797_638_286_288
+    job.save(update_fields=["media_bytes"])
+
+    text = page(viewer_client, job).content.decode()
+
+    assert "742.9 GiB" in text
+    assert "797638286288" not in text
+
+
+def test_page_shows_one_day_in_singular(viewer_client, disagreeing):
+    rule = disagreeing["primary"].retention_rule
+    rule.retention_days = 1
+    rule.save(update_fields=["retention_days"])
+
+    text = page(viewer_client, disagreeing["job"]).content.decode()
+
+    assert "1 day," in text
+    assert "1 days" not in text

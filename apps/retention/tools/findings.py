@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from apps.core.findings import FindingData
+from apps.retention.engine.cadence import plural
 
 from .context import tool_settings
 from .schedules import PolicySchedule, analyze_schedules
@@ -48,8 +49,8 @@ def overdue_findings(schedules: Iterable[PolicySchedule]) -> Iterator[FindingDat
             subject_id=schedule.storage_policy_id,
             subject_name=subject,
             title=(
-                f"{count} chain{'s' if count != 1 else ''} of {subject} had no "
-                "completed full in twice their full cadence."
+                f"{plural(count, 'chain')} of {subject} had no completed full in "
+                f"twice {'its' if count == 1 else 'their'} full cadence."
             ),
             recommendation=(
                 "Check why the fulls or synthetic fulls of these clients fail or do "

@@ -19,6 +19,7 @@ from datetime import datetime, time, timedelta
 from itertools import groupby, pairwise
 
 from apps.commcell.models import Job, Plan
+from apps.retention.engine.cadence import plural
 
 from .loading import chain_key
 
@@ -219,10 +220,13 @@ def _aging_sentence(schedule: PolicySchedule, aging_time: time) -> str:
             f" Fulls finish a median of {schedule.median_hours_end_to_aging:.1f} "
             f"hours before the next {run} run."
         )
-    if schedule.fulls_across_aging:
+    running_fulls = schedule.fulls_across_aging
+    if running_fulls:
+        single = running_fulls == 1
         text += (
-            f" {schedule.fulls_across_aging} fulls were still running at an aging "
-            "run; moving their start earlier or the aging run later lets them "
+            f" {plural(running_fulls, 'full')} {'was' if single else 'were'} still "
+            f"running at an aging run. Moving {'its' if single else 'their'} start "
+            f"earlier or the aging run later lets {'it' if single else 'them'} "
             "finish first."
         )
     return text
