@@ -56,12 +56,33 @@ def kept_days(
     return max(cycles * interval, days + interval - 1)
 
 
+def kept_in_full_intervals(days: int, cycles: int) -> str:
+    """Describe ``kept_days`` for an unknown full interval P: max(C * P, D + P - 1).
+
+    Both terms grow with P, so the text names the one that decides, or both.
+    """
+    intervals = "one full interval" if cycles == 1 else f"{cycles} full intervals"
+    if days <= 1:
+        return intervals
+
+    by_days = f"{plural(days - 1, 'day')} plus one full interval"
+    if cycles == 1:
+        return by_days
+    return f"the longer of {intervals} and {by_days}"
+
+
 def effective_retention(
     retention: CopyRetention,
     full_interval_days: float | None,
     settings: EngineSettings | None = None,
+    *,
+    interval_hint: str = "fewer than two fulls per chain",
 ) -> CadenceSummary:
-    """Summarise how long data stays on the copy against its configured days."""
+    """Summarise how long data stays on the copy against its configured days.
+
+    ``interval_hint`` ends the sentence when the interval is unknown: why it is
+    unknown, or how the reader can supply it.
+    """
     settings = settings or EngineSettings()
     cycles = (
         retention.cycles if retention.cycles_reported else settings.cycles_when_unknown
@@ -81,11 +102,12 @@ def effective_retention(
             retention, cycles, full_interval_days, f"{label}: data kept forever"
         )
     if full_interval_days is None and not days_only:
+        kept = kept_in_full_intervals(retention.days, cycles)
         return _no_estimate(
             retention,
             cycles,
             None,
-            f"{label}: full interval unknown (fewer than two fulls per chain)",
+            f"{label}: data kept {kept}, full interval unknown ({interval_hint})",
         )
 
     kept_for = kept_days(retention.days, cycles, full_interval_days or 0.0, days_only)
@@ -94,10 +116,10 @@ def effective_retention(
     cadence = (
         ""
         if full_interval_days is None
-        else f", fulls every {full_interval_days:.0f} days"
+        else f", fulls every {plural(round(full_interval_days), 'day')}"
     )
     change = f", {percent:+.0f}%" if percent is not None else ""
-    sentence = f"{label}{cadence}: data kept {kept_for:.0f} days{change}"
+    sentence = f"{label}{cadence}: data kept {plural(round(kept_for), 'day')}{change}"
     return CadenceSummary(
         days=retention.days,
         cycles=cycles,
@@ -118,12 +140,13 @@ def _no_estimate(
     )
 
 
+def plural(count: int, noun: str) -> str:
+    """Return a count with its noun: "1 day", "2 days"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _label(days: int, cycles: int, days_only: bool) -> str:
-    days_text = (
-        "infinite days"
-        if days == INFINITE_DAYS
-        else f"{days} day{'s' if days != 1 else ''}"
-    )
+    days_text = "infinite days" if days == INFINITE_DAYS else plural(days, "day")
     if days_only:
         return f"{days_text}, days only"
-    return f"{days_text} / {cycles} cycle{'s' if cycles != 1 else ''}"
+    return f"{days_text} / {plural(cycles, 'cycle')}"

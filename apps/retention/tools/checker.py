@@ -23,10 +23,16 @@ from apps.retention.engine import (
     effective_retention,
     what_if,
 )
+from apps.retention.engine.cadence import kept_in_full_intervals, plural
 from apps.retention.engine.whatif import format_days
 
 from .intent import Intent, classify_intent
 from .optimizer import describe_retention, extended_rules_keep_longer
+
+# How a checker user supplies the full interval that a days and cycles rule needs.
+INTERVAL_HINT = (
+    "type the full interval, or pick a plan with at least two fulls per chain"
+)
 
 ChainSource = Callable[[], Iterable[tuple[str, list[JobRecord]]]]
 
@@ -69,8 +75,9 @@ def explain(retention: CopyRetention, interval: float | None) -> list[str]:
         )
     elif interval is None:
         reasons.append(
-            "The full interval is unknown, so the cycles cannot be turned into days; "
-            "pick a plan with at least two fulls per chain or type the interval."
+            f"The full interval is unknown. With {plural(cycles, 'cycle')} a full "
+            f"stays {kept_in_full_intervals(days, cycles)}. "
+            f"{INTERVAL_HINT.capitalize()} to turn this into days."
         )
     else:
         by_cycles = cycles * interval
@@ -113,11 +120,6 @@ def explain(retention: CopyRetention, interval: float | None) -> list[str]:
     return reasons
 
 
-def plural(count: int, noun: str) -> str:
-    """Return a count with its noun: "1 day", "2 days"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def day_count(days: float) -> str:
     """Return a number of days with one decimal at most: "17.5 days", "1 day"."""
     return f"{format_days(days)} day{'' if days == 1 else 's'}"
@@ -133,7 +135,7 @@ def analyze(retention: CopyRetention, interval: float | None) -> RuleAnalysis:
             worm=retention.worm,
             extended=retention.extended_rules,
         ),
-        summary=effective_retention(retention, interval),
+        summary=effective_retention(retention, interval, interval_hint=INTERVAL_HINT),
         reasons=explain(retention, interval),
     )
 

@@ -115,3 +115,38 @@ def test_zero_days_has_no_percent():
 
     assert summary.kept_days == 7
     assert summary.delay_percent is None
+
+
+@pytest.mark.parametrize(
+    ("days", "cycles", "kept"),
+    [
+        (1, 1, "one full interval"),
+        (0, 2, "2 full intervals"),
+        (2, 1, "1 day plus one full interval"),
+        (30, 1, "29 days plus one full interval"),
+        (30, 2, "the longer of 2 full intervals and 29 days plus one full interval"),
+    ],
+)
+def test_unknown_interval_states_kept_in_intervals(days, cycles, kept):
+    summary = effective_retention(CopyRetention(days=days, cycles=cycles), None)
+
+    assert f"data kept {kept}," in summary.sentence
+
+
+def test_unknown_interval_sentence_ends_with_hint():
+    summary = effective_retention(
+        CopyRetention(days=1, cycles=1), None, interval_hint="type the interval"
+    )
+
+    assert summary.sentence == (
+        "1 day / 1 cycle: data kept one full interval, full interval unknown "
+        "(type the interval)"
+    )
+
+
+def test_one_day_sentence_is_singular():
+    summary = effective_retention(CopyRetention(days=1, cycles=1), 1.0)
+
+    assert summary.sentence == (
+        "1 day / 1 cycle, fulls every 1 day: data kept 1 day, +0%"
+    )

@@ -10,8 +10,9 @@ from apps.retention.engine import (
     ExtendedRule,
     RetentionChange,
 )
-from apps.retention.tools.checker import explain, try_change
+from apps.retention.tools.checker import analyze, explain, try_change
 from apps.retention.tools.dedup import dedup_ratio
+from apps.retention.tools.findings import overdue_findings
 from apps.retention.tools.intent import (
     COMPLIANCE,
     DISASTER_RECOVERY,
@@ -22,7 +23,13 @@ from apps.retention.tools.intent import (
 )
 from apps.retention.tools.loading import job_size
 from apps.retention.tools.reclamation import build_timeline, pending_state
-from apps.retention.tools.schedules import ScheduleJob, analyze_policy, next_aging_run
+from apps.retention.tools.schedules import (
+    OverdueChain,
+    PolicySchedule,
+    ScheduleJob,
+    analyze_policy,
+    next_aging_run,
+)
 
 from .builders import FULL_BYTES, GIB, INCREMENTAL_BYTES, day, weekly_then_no_fulls
 
@@ -238,6 +245,8 @@ def test_schedule_full_running_at_aging_run():
     assert schedule.fulls_across_aging == 1
     assert schedule.synthetic_fulls == 1
     assert "still running" in schedule.aging_sentence
+    assert "1 full was still running" in schedule.aging_sentence
+    assert "Moving its start earlier" in schedule.aging_sentence
 
 
 def test_next_aging_run_with_offset():
@@ -247,3 +256,28 @@ def test_next_aging_run_with_offset():
     run = next_aging_run(moment, time(12, 0), offset_minutes=60)
 
     assert run == day(1, hour=11)
+
+
+def test_typed_one_day_one_cycle_without_interval():
+    analysis = analyze(CopyRetention(days=1, cycles=1), None)
+
+    assert "data kept one full interval" in analysis.summary.sentence
+    assert "type the full interval, or pick a plan" in analysis.summary.sentence
+    assert "fewer than two fulls" not in analysis.summary.sentence
+    assert "a full stays one full interval" in analysis.reasons[0]
+    assert "Type the full interval, or pick a plan" in analysis.reasons[0]
+
+
+def test_overdue_finding_one_chain_is_singular():
+    schedule = PolicySchedule(
+        storage_policy_id=1,
+        storage_policy_name="SP-1",
+        plan_name="",
+        overdue=[OverdueChain("client/sub", None, None, 7.0)],
+    )
+
+    (finding,) = overdue_findings([schedule])
+
+    assert finding.title == (
+        "1 chain of SP-1 had no completed full in twice its full cadence."
+    )
