@@ -25,6 +25,8 @@ SETTINGS_FIELDS = [
     "week_starts_monday",
     "open_cycle_factor",
     "disagreement_tolerance_days",
+    "disagreement_min_jobs",
+    "disagreement_min_percent",
 ]
 
 

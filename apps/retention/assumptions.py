@@ -160,4 +160,14 @@ def describe(settings: RetentionSettings, *, with_clock: bool = True) -> list[st
             "CommServe dates may differ by "
             f"{settings.disagreement_tolerance_days:g} days before a job is flagged."
         )
+    if (
+        settings.disagreement_min_jobs != default.disagreement_min_jobs
+        or settings.disagreement_min_percent != default.disagreement_min_percent
+    ):
+        lines.append(
+            "A copy gets a disagreement finding when at least "
+            f"{settings.disagreement_min_jobs} of its compared jobs or "
+            f"{settings.disagreement_min_percent:g}% of them disagree with the "
+            "CommServe."
+        )
     return lines

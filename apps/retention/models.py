@@ -407,6 +407,21 @@ class RetentionSettings(models.Model):
         help_text="Days by which the CommServe's retain-until date may differ from "
         "the computed one before the job is flagged (0 to 365).",
     )
+    disagreement_min_jobs = models.PositiveIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+        help_text="A copy gets a disagreement finding when at least this many of its "
+        "compared jobs disagree with the CommServe, or when the share below is "
+        "reached (1 to 1000000; default 10).",
+    )
+    disagreement_min_percent = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
+        help_text="A copy gets a disagreement finding when at least this percentage "
+        "of its compared jobs disagree with the CommServe, or when the job count "
+        "above is reached (0 to 100; default 1; 0 reports every copy with a "
+        "disagreeing job).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

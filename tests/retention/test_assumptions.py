@@ -130,12 +130,16 @@ def test_admin_adds_settings_and_audits(admin_role_client):
             "week_starts_monday": "on",
             "open_cycle_factor": "2",
             "disagreement_tolerance_days": "1",
+            "disagreement_min_jobs": "25",
+            "disagreement_min_percent": "0.5",
         },
     )
 
     assert response.status_code == 302
     stored = RetentionSettings.objects.get(commcell=commcell)
     assert stored.days_only_retention is True
+    assert stored.disagreement_min_jobs == 25
+    assert stored.disagreement_min_percent == 0.5
     entry = AuditLog.objects.get(action="retention.settings.add")
     assert entry.after["time_zone"] == "America/New_York"
 
@@ -153,6 +157,8 @@ def test_admin_rejects_unknown_time_zone(admin_role_client):
             "cycles_when_unknown": "1",
             "open_cycle_factor": "2",
             "disagreement_tolerance_days": "1",
+            "disagreement_min_jobs": "10",
+            "disagreement_min_percent": "1",
         },
     )
 
@@ -180,6 +186,8 @@ def test_admin_change_records_before_and_after(admin_role_client):
             "week_starts_monday": "on",
             "open_cycle_factor": "2",
             "disagreement_tolerance_days": "1",
+            "disagreement_min_jobs": "10",
+            "disagreement_min_percent": "1",
         },
     )
 
@@ -216,6 +224,8 @@ def test_admin_save_queues_analysis(admin_role_client):
             "week_starts_monday": "on",
             "open_cycle_factor": "2",
             "disagreement_tolerance_days": "1",
+            "disagreement_min_jobs": "10",
+            "disagreement_min_percent": "1",
         },
         follow=True,
     )
