@@ -275,6 +275,7 @@ class BackupSuccessView(FilteredPageMixin, View):
                 flagged_only=form.cleaned_data["flagged"],
             )
         page_obj = Paginator(rows, ANALYZER_PAGE_SIZE).get_page(request.GET.get("page"))
+        commcell = form.cleaned_data["commcell"] if form.is_valid() else None
         context = {
             "form": form,
             "filter_errors": _form_errors(form),
@@ -283,6 +284,7 @@ class BackupSuccessView(FilteredPageMixin, View):
             "blocked_plans": blocked_plans(rows),
             "target_percent": FULL_SUCCESS_TARGET_PERCENT,
             "window_days": SUCCESS_WINDOW_DAYS,
+            "settings_in_use": settings_in_use(commcell, timezone.now()),
             "computed_at": _computed_at(),
         }
         return self.respond(request, context)
@@ -324,6 +326,7 @@ class PlanDetailView(ViewerRequiredMixin, View):
             "findings": plan_findings(plan, copies, client_ids)[:FINDING_LIMIT],
             "finding_limit": FINDING_LIMIT,
             "waiting": waiting_jobs(plan, timezone.now(), page),
+            "settings_in_use": settings_in_use(plan.commcell, timezone.now()),
         }
         return render(request, "retention/plan_detail.html", context)
 
