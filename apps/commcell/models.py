@@ -96,8 +96,10 @@ class CommCell(models.Model):
     copy_jobs_interval_hours = models.PositiveIntegerField(
         default=24,
         validators=_range(0, 720),
-        help_text="Hours between reads of every copy's job list with the CommServe's "
-        "own retain-until dates, 0 to 720; 0 reads them at every collection.",
+        help_text="Hours between reads of every copy's job list, with the "
+        "CommServe's own retain-until dates, and of every client's detail, with its "
+        "data aging switch. 0 to 720, and 0 reads them at every collection. A new "
+        "client's detail is read at the first collection that finds it.",
     )
     enabled = models.BooleanField(default=True)
 

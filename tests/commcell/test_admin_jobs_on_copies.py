@@ -77,3 +77,13 @@ def test_jobs_on_copies_admin_needs_admin(viewer_client):
     response = viewer_client.get(LIST_URL)
 
     assert response.status_code == 302
+
+
+def test_admin_interval_help_names_client_details(admin_role_client):
+    commcell = CommCellFactory()
+
+    response = admin_role_client.get(change_url(commcell))
+
+    content = response.content.decode()
+    assert "every copy's job list" in content
+    assert "every client's detail" in content
