@@ -34,7 +34,7 @@ def test_latest_run_skips_run_with_error_in_step():
     assert latest(commcell, current) == clean
 
 
-def test_latest_run_accepts_partial_run_with_error_in_other_step():
+def test_latest_run_partial_other_step_error():
     commcell = CommCellFactory()
     run_at(commcell, 1)
     partial = run_at(
@@ -48,7 +48,7 @@ def test_latest_run_accepts_partial_run_with_error_in_other_step():
     assert latest(commcell, current) == partial
 
 
-def test_latest_run_ignores_failed_current_and_other_commcell_runs():
+def test_latest_run_skips_unrelated_runs():
     commcell = CommCellFactory()
     clean = run_at(commcell, 1)
     run_at(commcell, 2, status=SyncRun.Status.FAILED)
