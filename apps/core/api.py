@@ -8,9 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
+
+from .pagination import CheckedListQueryMixin
 
 TRUE_WORDS = frozenset({"true", "1"})
 FALSE_WORDS = frozenset({"false", "0"})
@@ -101,7 +104,7 @@ def _apply_alias(term: str, aliases: dict[str, str]) -> str:
     return f"-{target}" if descending else target
 
 
-class NewestFirstCursorPagination(CursorPagination):
+class NewestFirstCursorPagination(CheckedListQueryMixin, CursorPagination):
     """Cursor pagination for tables too large to COUNT on every page.
 
     Pages carry `next` and `previous` links but no `count`. The ordering comes from
@@ -109,6 +112,21 @@ class NewestFirstCursorPagination(CursorPagination):
     """
 
     page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
     ordering = "-id"
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list | None:
+        self.check_list_query(request, queryset, view)
+
+        raw = request.query_params.get("page")
+        if raw is not None:
+            raise exceptions.ValidationError(
+                {
+                    "page": [
+                        f"Invalid page {raw!r}: this list pages with a cursor, so "
+                        "follow its next and previous links instead of a page number."
+                    ]
+                }
+            )
+        return super().paginate_queryset(queryset, request, view)
