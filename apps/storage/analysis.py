@@ -230,7 +230,7 @@ def action_list(rows: list[dict[str, Any]], thresholds: Thresholds) -> list[str]
     for row in full_soon:
         actions.append(
             f"Pool {row['name']} full in about {row['days_until_full']:.0f} days "
-            f"(on {row['full_on']}) at {row['rate_gb_per_day']:.1f} GB/day: prune "
+            f"(on {row['full_on']}) at {row['rate_gb_per_day']:.1f} GiB/day: prune "
             "or add capacity"
         )
     if len(under_warning) >= PRUNING_FAILURE_POOL_COUNT:
@@ -569,16 +569,16 @@ def predict(
     projection = forecast.project(pool.free_space_mb, rate, now.date())
     shown = f"{rate:.2f}" if rate == 0 or abs(rate) >= 0.01 else f"{rate:.2g}"
     if projection.days_until_full is None:
-        message = f"At {shown} GB/day the pool does not fill."
+        message = f"At {shown} GiB/day the pool does not fill."
     elif projection.full_on is None:
         years = int(projection.days_until_full // 365.25)
         message = (
-            f"At {shown} GB/day the pool fills in more than {years:,} years, "
+            f"At {shown} GiB/day the pool fills in more than {years:,} years, "
             "too far out to give a date."
         )
     else:
         message = (
-            f"At {shown} GB/day the pool is full in about "
+            f"At {shown} GiB/day the pool is full in about "
             f"{projection.days_until_full:.0f} days, on {projection.full_on}."
         )
     return Prediction(pool, measured, source, projection, message)

@@ -232,7 +232,7 @@ class PredictorInputSerializer(serializers.Serializer):
         allow_null=True,
         min_value=0,
         max_value=MAX_RATE_GB_PER_DAY,
-        help_text="Fill rate in GB per day; omit it to use the measured rate.",
+        help_text="Fill rate in GiB (1,024 MiB) per day. Omit it to use the measured rate.",
     )
 
 

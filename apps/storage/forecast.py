@@ -211,7 +211,9 @@ def _forecast_from_fit(fit: SlopeFit, end_day: date, window: dict) -> Forecast:
     days = free_mb / fit.slope
     earliest = free_mb / fit.high
     latest = free_mb / fit.low if fit.low > 0 else None
-    message = f"Full in about {days:.0f} days at {rates['rate_gb_per_day']:.1f} GB/day."
+    message = (
+        f"Full in about {days:.0f} days at {rates['rate_gb_per_day']:.1f} GiB/day."
+    )
     if latest is None:
         message += " The interval includes no growth, so there is no latest date."
     return Forecast(

@@ -4,7 +4,7 @@ from django import forms
 
 from .models import StoragePool
 
-# A typed rate above this is almost certainly a unit mistake (TB typed as GB).
+# A typed rate above this is almost certainly a unit mistake (TiB typed as GiB).
 MAX_RATE_GB_PER_DAY = 1_000_000
 
 
@@ -21,7 +21,7 @@ class PredictorForm(forms.Form):
         required=False,
         min_value=0,
         max_value=MAX_RATE_GB_PER_DAY,
-        label="Fill rate (GB/day)",
+        label="Fill rate (GiB/day)",
         help_text="Leave empty to use the measured rate. 0 means the pool does not "
         "grow.",
         widget=forms.NumberInput(

@@ -132,7 +132,7 @@ def test_pool_page_draws_history(page: Page, live_server, pools, outside_request
     _log_in(page, live_server.url, f"/storage/pools/{pool.pk}/")
 
     expect(page.locator("#pool-status")).to_have_text("Critical")
-    expect(page.locator("#pool-fill-rate")).to_contain_text("5.00 GB/day")
+    expect(page.locator("#pool-fill-rate")).to_contain_text("5.00 GiB/day")
     expect(page.locator("#pool-history-chart canvas").first).to_be_visible()
     page.wait_for_function(
         """() => {

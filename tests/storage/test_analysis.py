@@ -326,7 +326,7 @@ def test_predictor_tiny_rate_gives_years_not_never():
     assert "does not fill" not in prediction.message
     assert "more than" in prediction.message
     assert "years" in prediction.message
-    assert prediction.message.startswith("At 1e-07 GB/day")
+    assert prediction.message.startswith("At 1e-07 GiB/day")
 
 
 @pytest.mark.django_db
@@ -334,5 +334,5 @@ def test_predictor_zero_rate_does_not_fill():
     pool = StoragePoolFactory(total_capacity_mb=1_000_000, free_space_mb=400_000)
 
     assert analysis.predict(pool, 0.0, NOW).message == (
-        "At 0.00 GB/day the pool does not fill."
+        "At 0.00 GiB/day the pool does not fill."
     )

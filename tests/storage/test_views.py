@@ -39,7 +39,7 @@ def test_dashboard_shows_counts_and_actions(viewer_client, storage_data):
     assert "Pool FillingPool at 5.00% free: act now" in body
     assert 'id="storage-summary-data"' in body
     assert "Pool FillingPool full in about 5 days" in body
-    assert "at 10.0 GB/day: prune or add capacity" in body
+    assert "at 10.0 GiB/day: prune or add capacity" in body
     assert "Theil–Sen" in body
 
 
@@ -105,6 +105,19 @@ def test_dashboard_bad_filter_shows_error(viewer_client, storage_data):
     assert b'id="storage-filter-errors"' in response.content
 
 
+def test_sizes_use_binary_units(viewer_client, storage_data):
+    pool = storage_data["filling"]
+
+    dashboard = viewer_client.get(DASHBOARD).content.decode()
+    detail = viewer_client.get(f"/storage/pools/{pool.pk}/").content.decode()
+
+    assert "976.6 GiB" in dashboard
+    assert "976.6 GiB" in detail
+    assert " GB<" not in dashboard
+    assert " TB<" not in dashboard
+    assert " GB<" not in detail
+
+
 def test_pool_page_shows_forecast(viewer_client, storage_data):
     pool = storage_data["filling"]
 
@@ -112,7 +125,7 @@ def test_pool_page_shows_forecast(viewer_client, storage_data):
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'id="pool-fill-rate">10.00 GB/day' in body
+    assert 'id="pool-fill-rate">10.00 GiB/day' in body
     assert "Theil–Sen" in body
     assert "Gold" in body
     assert "Elsewhere" not in body
@@ -175,7 +188,7 @@ def test_predictor_uses_measured_rate(viewer_client, storage_data):
 
     body = response.content.decode()
     assert "The projection uses the measured rate." in body
-    assert "At 10.00 GB/day the pool is full in about 5 days" in body
+    assert "At 10.00 GiB/day the pool is full in about 5 days" in body
     assert "Gold" in body
 
 
@@ -200,7 +213,7 @@ def test_predictor_tiny_rate_page(viewer_client, storage_data):
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "At 1e-07 GB/day the pool fills in more than" in body
+    assert "At 1e-07 GiB/day the pool fills in more than" in body
     assert "does not fill" not in body
 
 
@@ -212,7 +225,7 @@ def test_predictor_rejects_negative_rate(viewer_client, storage_data):
     )
 
     assert b'id="predictor-errors"' in response.content
-    assert b'Fill rate (GB/day) "-3": Ensure' in response.content
+    assert b'Fill rate (GiB/day) "-3": Ensure' in response.content
 
 
 def test_predictor_cloud_pool_has_no_projection(viewer_client, storage_data):

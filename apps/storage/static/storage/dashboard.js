@@ -13,7 +13,7 @@
     ok: "#198754",
     not_reported: "#6c757d",
   };
-  const MB_PER_TB = 1024 * 1024;
+  const MIB_PER_TIB = 1024 * 1024;
 
   function readSummary() {
     const element = document.getElementById("storage-summary-data");
@@ -30,23 +30,23 @@
 
   function capacityOption(summary) {
     const totals = summary.totals;
-    const toTb = (mb) => Math.round((100 * mb) / MB_PER_TB) / 100;
+    const toTb = (mb) => Math.round((100 * mb) / MIB_PER_TIB) / 100;
     return {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { bottom: 0 },
       grid: { left: 8, right: 16, top: 8, bottom: 32, containLabel: true },
-      xAxis: { type: "value", name: "TB", nameLocation: "end" },
+      xAxis: { type: "value", name: "TiB", nameLocation: "end" },
       yAxis: { type: "category", data: ["All pools"] },
       series: [
         {
-          name: "Used (TB)",
+          name: "Used (TiB)",
           type: "bar",
           stack: "space",
           itemStyle: { color: "#0d6efd" },
           data: [toTb(totals.used_mb)],
         },
         {
-          name: "Free (TB)",
+          name: "Free (TiB)",
           type: "bar",
           stack: "space",
           itemStyle: { color: "#adb5bd" },

@@ -20,13 +20,13 @@
       legend: { bottom: 0 },
       grid: { left: 8, right: 16, top: 16, bottom: 56, containLabel: true },
       xAxis: { type: "category", data: times },
-      yAxis: { type: "value", name: "GB", min: 0 },
+      yAxis: { type: "value", name: "GiB", min: 0 },
       dataZoom: [{ type: "inside" }, { type: "slider", bottom: 24, height: 16 }],
       series: [
-        line("Lowest free (GB)", "free_min_gb", { width: 1, type: "dashed" }),
-        line("Mean free (GB)", "free_avg_gb", { width: 2 }),
-        line("Highest free (GB)", "free_max_gb", { width: 1, type: "dashed" }),
-        line("Capacity (GB)", "total_gb", { width: 1, color: "#6c757d" }),
+        line("Lowest free (GiB)", "free_min_gb", { width: 1, type: "dashed" }),
+        line("Mean free (GiB)", "free_avg_gb", { width: 2 }),
+        line("Highest free (GiB)", "free_max_gb", { width: 1, type: "dashed" }),
+        line("Capacity (GiB)", "total_gb", { width: 1, color: "#6c757d" }),
       ],
     };
   }

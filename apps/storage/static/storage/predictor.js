@@ -17,10 +17,10 @@
     tooltip: { trigger: "axis" },
     grid: { left: 8, right: 16, top: 16, bottom: 24, containLabel: true },
     xAxis: { type: "category", data: points.map((point) => point[0]) },
-    yAxis: { type: "value", name: "Free GB", min: 0 },
+    yAxis: { type: "value", name: "Free GiB", min: 0 },
     series: [
       {
-        name: "Projected free (GB)",
+        name: "Projected free (GiB)",
         type: "line",
         showSymbol: false,
         areaStyle: { opacity: 0.15 },
