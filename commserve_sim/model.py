@@ -35,6 +35,9 @@ STORAGE_TYPE_CODES = {"disk": 1, "cloud": 2, "hyperscale": 3}
 # Backup cadences a plan (or a single client) can follow.
 # Job selections of a copy (`Copy.selection`).
 COPY_SELECTIONS = ("all", "fulls")
+# `selectiveCopyRules.selectiveRule` of a selective copy per selection: 2 takes all
+# fulls (cvpysdk 11.40 `StoragePolicy.create_selective_copy`).
+SELECTIVE_RULE_CODES = {"fulls": 2}
 
 CADENCES = (
     "weekly_full",
@@ -71,6 +74,9 @@ class Copy:
     # Which jobs of the storage policy a secondary copy copies: "all" or "fulls"
     # (fulls and synthetic fulls only). A primary copy contains every backup job.
     selection: str = "all"
+    # The selectiveRule served in place of the selection's code, such as a code the
+    # collector does not know or a value that is not a number. None serves the code.
+    selective_rule: int | str | None = None
 
 
 @dataclass

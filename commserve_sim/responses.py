@@ -6,6 +6,7 @@ from typing import Any
 
 from commserve_sim.model import (
     EXTENDED_RULE_BITS,
+    SELECTIVE_RULE_CODES,
     STORAGE_TYPE_CODES,
     Client,
     Copy,
@@ -168,10 +169,21 @@ def _retention_rules(copy: Copy, full: bool) -> dict[str, Any]:
     return rules
 
 
+def _selective_rule(copy: Copy) -> int | str | None:
+    """Return the copy's served selectiveRule, None for a synchronous copy."""
+    if copy.precedence == 1:
+        return None
+    if copy.selective_rule is not None:
+        return copy.selective_rule
+    return SELECTIVE_RULE_CODES.get(copy.selection)
+
+
 def _copy_common(env: Environment, policy: StoragePolicy, copy: Copy) -> dict:
     pool = env.pool_by_id[copy.pool_id]
-    return {
-        "copyType": 1,
+    rule = _selective_rule(copy)
+    body = {
+        # 1 synchronous (every job), 2 selective (cvpysdk 11.40 copy creation).
+        "copyType": 1 if rule is None else 2,
         "active": 1 if copy.active else 0,
         "isDefault": 1 if copy.precedence == 1 else 0,
         "isSnapCopy": 0,
@@ -189,6 +201,11 @@ def _copy_common(env: Environment, policy: StoragePolicy, copy: Copy) -> dict:
         "copyFlags": {"wormCopy": 1 if copy.worm else 0},
         "library": {"libraryName": pool.library_name, "libraryId": pool.library_id},
     }
+    # NOTE: whether a synchronous copy also sends selectiveCopyRules is not verified,
+    # so it sends none here.
+    if rule is not None:
+        body["selectiveCopyRules"] = {"selectiveRule": rule}
+    return body
 
 
 def _drive_pool(env: Environment, pool: Pool) -> dict[str, Any]:

@@ -377,6 +377,7 @@ def _build_copy(node: Node, copy_id: int, precedence: int, pools: dict) -> Copy:
             "worm",
             "extended",
             "selection",
+            "selective_rule",
         }
     )
     extended = []
@@ -407,7 +408,25 @@ def _build_copy(node: Node, copy_id: int, precedence: int, pools: dict) -> Copy:
         extended=extended,
         worm=node.flag("worm", False),
         selection=node.choice("selection", "all", COPY_SELECTIONS),
+        selective_rule=_selective_rule(node, precedence),
     )
+
+
+def _selective_rule(node: Node, precedence: int) -> int | str | None:
+    """Read the selectiveRule a secondary copy serves in place of its selection's."""
+    rule = node.get("selective_rule")
+    if rule.value is None:
+        return None
+    if precedence == 1:
+        raise rule.fail(
+            "is set on a primary copy", "set it on a secondary copy, or remove it"
+        )
+    if isinstance(rule.value, bool) or not isinstance(rule.value, int | str):
+        raise rule.fail(
+            f"{rule.value!r} is not a whole number or text",
+            "give the code to serve, such as 4, or a text such as weekly",
+        )
+    return rule.value
 
 
 def _build_plans(root: Node, pools: dict) -> dict[str, Plan]:

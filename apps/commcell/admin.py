@@ -347,6 +347,7 @@ class StoragePolicyCopyAdmin(InventoryAdmin):
         "copy_precedence",
         "is_default",
         "active",
+        "job_selection_text",
         "storage_pool_name",
         "commcell",
         "removed_at",
@@ -355,12 +356,20 @@ class StoragePolicyCopyAdmin(InventoryAdmin):
         "commcell",
         "active",
         "is_default",
+        "job_selection",
         "dedup_enabled",
         "worm",
         ("removed_at", admin.EmptyFieldListFilter),
     ]
     list_select_related = ["commcell", "storage_policy"]
     search_fields = ["name", "=cv_id", "storage_policy__name", "storage_pool_name"]
+    # The field's own display shows a code outside its choices as empty.
+    exclude = ["job_selection"]
+    readonly_fields = ["job_selection_text"]
+
+    @admin.display(description="job selection", ordering="job_selection")
+    def job_selection_text(self, copy: StoragePolicyCopy) -> str:
+        return copy.job_selection_label
 
 
 @admin.register(Job)

@@ -350,6 +350,19 @@ class StoragePolicyCopySerializer(InventorySerializer):
         help_text="Severity of the copy's retention rule, or null before "
         "classification."
     )
+    job_selection = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Jobs the copy takes from its source: 0 for all jobs, otherwise "
+        "the selective copy rule code (2 all fulls, 4 weekly fulls, 8 monthly fulls, "
+        "and others), kept as sent when it is not a known code. Null before the "
+        "selection is collected.",
+    )
+    job_selection_label = serializers.CharField(
+        read_only=True,
+        help_text='The job selection as text, such as "weekly fulls", or '
+        '"selection code N" for a code that is not known.',
+    )
 
     class Meta:
         model = StoragePolicyCopy
@@ -372,6 +385,8 @@ class StoragePolicyCopySerializer(InventorySerializer):
             "storage_pool_cv_id",
             "storage_pool_name",
             "library_name",
+            "job_selection",
+            "job_selection_label",
             "retention_severity",
         )
 

@@ -120,6 +120,9 @@ class StoragePolicyCopyFilterSet(InventoryFilterSet):
     dedup_enabled = StrictBooleanFilter()
     worm = StrictBooleanFilter()
     active = StrictBooleanFilter()
+    job_selection = django_filters.NumberFilter(
+        help_text="Job selection code, for example 0 (all jobs) or 4 (weekly fulls)."
+    )
 
     class Meta:
         model = StoragePolicyCopy

@@ -376,6 +376,42 @@ class Plan(InventoryModel):
         constraints = _inventory_constraints("plan")
 
 
+class JobSelection(models.IntegerChoices):
+    """Jobs a copy takes from its source copy.
+
+    The codes other than 0 are the classic `selectiveCopyRules.selectiveRule` of a
+    selective copy, as cvpysdk 11.40 `StoragePolicy.create_selective_copy` sends them.
+    0 is this project's code for a copy that takes every job: a primary copy, a
+    synchronous copy (`copyType` 1), or a copy that reports no rule or rule 0.
+    """
+
+    ALL_JOBS = 0, "all jobs"
+    ALL_FULLS = 2, "all fulls"
+    WEEKLY_FULLS = 4, "weekly fulls"
+    MONTHLY_FULLS = 8, "monthly fulls"
+    QUARTERLY_FULLS = 16, "quarterly fulls"
+    HALF_YEARLY_FULLS = 32, "half-yearly fulls"
+    YEARLY_FULLS = 64, "yearly fulls"
+    HOURLY_FULLS = 262144, "hourly fulls"
+    DAILY_FULLS = 524288, "daily fulls"
+    ADVANCED = 16777216, "advanced rule"
+
+
+# Selections that take full and synthetic full backups only.
+FULLS_ONLY_SELECTIONS = frozenset(
+    {
+        JobSelection.ALL_FULLS,
+        JobSelection.WEEKLY_FULLS,
+        JobSelection.MONTHLY_FULLS,
+        JobSelection.QUARTERLY_FULLS,
+        JobSelection.HALF_YEARLY_FULLS,
+        JobSelection.YEARLY_FULLS,
+        JobSelection.HOURLY_FULLS,
+        JobSelection.DAILY_FULLS,
+    }
+)
+
+
 class StoragePolicyCopy(InventoryModel):
     """A copy of a storage policy (a plan's backup destination); retention lives in
     `apps.retention.RetentionRule`."""
@@ -398,6 +434,14 @@ class StoragePolicyCopy(InventoryModel):
     storage_pool_cv_id = models.BigIntegerField(null=True, blank=True)
     storage_pool_name = models.CharField(max_length=300, blank=True)
     library_name = models.CharField(max_length=300, blank=True)
+    # A code outside the choices is stored as the CommServe sent it.
+    job_selection = models.BigIntegerField(
+        null=True,
+        blank=True,
+        choices=JobSelection.choices,
+        help_text="Jobs the copy takes from its source: the selective copy rule "
+        "code, 0 for all jobs, or empty before the copy's selection is collected.",
+    )
 
     class Meta(InventoryModel.Meta):
         constraints = _inventory_constraints("storagepolicycopy")
@@ -406,6 +450,20 @@ class StoragePolicyCopy(InventoryModel):
 
     def __str__(self) -> str:
         return f"{self.storage_policy.name} / {self.name}"
+
+    @property
+    def job_selection_label(self) -> str:
+        """The selection as text, such as "weekly fulls" or "selection code 128"."""
+        if self.job_selection is None:
+            return "not collected"
+        if self.job_selection in JobSelection.values:
+            return JobSelection(self.job_selection).label
+        return f"selection code {self.job_selection}"
+
+    @property
+    def selects_fulls_only(self) -> bool:
+        """True when the copy takes full and synthetic full backups only."""
+        return self.job_selection in FULLS_ONLY_SELECTIONS
 
 
 class Job(models.Model):

@@ -16,7 +16,13 @@ from datetime import datetime
 
 from django.db.models import Max
 
-from apps.commcell.models import Client, Job, JobOnCopy, StoragePolicyCopy
+from apps.commcell.models import (
+    Client,
+    Job,
+    JobOnCopy,
+    JobSelection,
+    StoragePolicyCopy,
+)
 
 from .analysis import copy_retention
 from .assumptions import AgingClock, aging_clock, describe, settings_for
@@ -56,6 +62,9 @@ REASON_LABELS = {
     Reason.AGED: "aged on the CommServe",
 }
 CLIENT_AGING_DISABLED_LABEL = "data aging disabled on the client"
+
+# Levels that a copy taking fulls only copies.
+FULL_LEVELS = frozenset({Job.Level.FULL, Job.Level.SYNTHETIC_FULL})
 
 # Outcomes of the jobs that a copy's job list contains until they age. The CommServe
 # lists no failed, killed or running job on a copy.
@@ -473,14 +482,40 @@ def _evaluate_secondary(
         )
     if on_copy is None:
         return _without_verdict(
-            context,
-            None,
-            "The CommServe does not list this job on this copy: it was not selected "
-            "for the copy, or it aged from the copy before the list was read.",
+            context, None, not_listed_reason(context.copy, context.job)
         )
 
     on_this_copy = [job for job in jobs if job.job_id in rows]
     return _evaluate(context, on_this_copy, rows, [])
+
+
+def not_listed_reason(copy: StoragePolicyCopy, job: Job) -> str:
+    """Explain why a secondary copy's job list does not list the job.
+
+    A copy that takes fulls only never lists other jobs. Which full of each period
+    the copy takes is not collected, so a missing full is explained by all causes.
+    """
+    is_full = job.level in FULL_LEVELS
+    if copy.selects_fulls_only and not is_full:
+        return (
+            f"Not selected by this copy ({_selection_only(copy)}): the CommServe "
+            f"copies no {job.get_level_display().lower()} job to it."
+        )
+    if copy.selects_fulls_only and copy.job_selection != JobSelection.ALL_FULLS:
+        return (
+            "Not listed: aged or not yet copied, or not the full that this copy "
+            f"selects ({_selection_only(copy)})."
+        )
+    return (
+        "Not listed: aged or not yet copied. The job aged from this copy before its "
+        "job list was read, or the auxiliary copy has not copied it yet."
+    )
+
+
+def _selection_only(copy: StoragePolicyCopy) -> str:
+    if copy.job_selection == JobSelection.ALL_FULLS:
+        return "fulls only"
+    return f"{copy.job_selection_label} only"
 
 
 def _evaluate(

@@ -752,6 +752,60 @@ def test_copy_pool_from_storage_pool_before_global_policy():
     assert copy.storage_pool_name == "Pool01"
 
 
+def secondary_copy(**fields: Any) -> dict[str, Any]:
+    return {
+        "StoragePolicyCopy": {"copyId": 7},
+        "copyPrecedence": 2,
+        "copyType": 2,
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [(2, 2), (4, 4), ("8", 8), (0, 0), (1048576, 1048576), (" 16 ", 16)],
+)
+def test_copy_selective_rule_read(rule, expected):
+    copy = parse_copy(secondary_copy(selectiveCopyRules={"selectiveRule": rule}), 50)
+
+    assert copy.job_selection == expected
+    assert copy.invalid_job_selection == ""
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"selectiveCopyRules": {}},
+        {"copyType": 1, "selectiveCopyRules": {"selectiveRule": 4}},
+        {"copyType": "1", "selectiveCopyRules": {"selectiveRule": "weekly"}},
+        {"copyPrecedence": 1, "selectiveCopyRules": {"selectiveRule": 4}},
+    ],
+)
+def test_copy_takes_all_jobs(fields):
+    copy = parse_copy(secondary_copy(**fields), 50)
+
+    assert copy.job_selection == 0
+    assert copy.invalid_job_selection == ""
+
+
+@pytest.mark.parametrize(
+    ("rule", "shown"),
+    [
+        ("weekly", '"weekly"'),
+        (-4, "-4"),
+        (True, "true"),
+        (4.5, "4.5"),
+        ({"code": 4}, '{"code":4}'),
+    ],
+)
+def test_copy_invalid_selective_rule(rule, shown):
+    copy = parse_copy(secondary_copy(selectiveCopyRules={"selectiveRule": rule}), 50)
+
+    assert copy.job_selection is None
+    assert copy.invalid_job_selection == shown
+
+
 def test_copy_without_policy_rejected():
     with pytest.raises(MalformedResponse, match="does not name its storage policy"):
         parse_copy({"StoragePolicyCopy": {"copyId": 7}})

@@ -10,7 +10,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from apps.commcell.models import JobOnCopy
+from apps.commcell.models import JobOnCopy, JobSelection
 from apps.retention.job_retention import job_retention
 from apps.retention.models import RetentionSettings
 from tests.factories import (
@@ -137,7 +137,65 @@ def test_job_not_listed_on_read_copy(setup):
     offsite = entry(retention, setup["offsite"])
     assert offsite.verdict is None
     assert offsite.jobs_read_at == READ_AT
-    assert "does not list this job" in offsite.missing_reason
+    assert offsite.missing_reason.startswith("Not listed: aged or not yet copied.")
+
+
+@pytest.mark.parametrize(
+    ("selection", "phrase"),
+    [
+        (JobSelection.ALL_FULLS, "(fulls only)"),
+        (JobSelection.WEEKLY_FULLS, "(weekly fulls only)"),
+        (JobSelection.MONTHLY_FULLS, "(monthly fulls only)"),
+    ],
+)
+def test_incremental_not_selected_by_fulls_copy(setup, selection, phrase):
+    setup["offsite"].job_selection = selection
+    setup["offsite"].save()
+
+    retention = job_retention(job_on_day(setup, 37), NOW)
+
+    reason = entry(retention, setup["offsite"]).missing_reason
+    assert reason.startswith(f"Not selected by this copy {phrase}:")
+    assert "no incremental job" in reason
+
+
+@pytest.mark.parametrize(
+    "selection", [JobSelection.ALL_JOBS, JobSelection.ADVANCED, 1048576, None]
+)
+def test_incremental_not_listed_elsewhere(setup, selection):
+    setup["offsite"].job_selection = selection
+    setup["offsite"].save()
+
+    retention = job_retention(job_on_day(setup, 37), NOW)
+
+    reason = entry(retention, setup["offsite"]).missing_reason
+    assert reason.startswith("Not listed: aged or not yet copied.")
+
+
+def test_full_missing_from_weekly_copy(setup):
+    setup["offsite"].job_selection = JobSelection.WEEKLY_FULLS
+    setup["offsite"].save()
+    full = job_on_day(setup, 36)
+    setup["offsite"].jobs_on_copy.filter(job_id=full.job_id).delete()
+
+    retention = job_retention(full, NOW)
+
+    reason = entry(retention, setup["offsite"]).missing_reason
+    assert reason.startswith("Not listed: aged or not yet copied")
+    assert "not the full that this copy selects (weekly fulls only)" in reason
+
+
+def test_full_missing_from_all_fulls_copy(setup):
+    setup["offsite"].job_selection = JobSelection.ALL_FULLS
+    setup["offsite"].save()
+    full = job_on_day(setup, 36)
+    setup["offsite"].jobs_on_copy.filter(job_id=full.job_id).delete()
+
+    retention = job_retention(full, NOW)
+
+    reason = entry(retention, setup["offsite"]).missing_reason
+    assert reason.startswith("Not listed: aged or not yet copied.")
+    assert "selects" not in reason
 
 
 def test_inactive_copy_not_evaluated(setup):

@@ -148,6 +148,17 @@ def test_api_lists_copies(viewer_client, disagreeing):
     assert "never read" in cloud["missing_reason"]
 
 
+def test_page_names_copy_selection(viewer_client, disagreeing):
+    offsite = disagreeing["offsite"]
+    offsite.job_selection = 4
+    offsite.save()
+    incremental = disagreeing["jobs"][43]
+
+    text = page(viewer_client, incremental).content.decode()
+
+    assert "Not selected by this copy (weekly fulls only)" in text
+
+
 def test_api_keeps_primary_fields(viewer_client, disagreeing):
     body = api_get(viewer_client, disagreeing["job"]).json()
 

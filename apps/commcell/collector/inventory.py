@@ -247,6 +247,7 @@ def collect_copies(ctx: StepContext) -> int:
         ).values_list("cv_id", "name")
     )
     records, failures = _read_copies(ctx, policies)
+    failures.extend(_invalid_selections(ctx, records, dict(policies)))
 
     written = _store_copies(ctx, records)
     ctx.counts["retention_rules"] = _save_retention(ctx, records)
@@ -308,8 +309,40 @@ def _skipped_message(skipped: int, errors: int) -> str:
     )
 
 
+def _invalid_selections(
+    ctx: StepContext, records: list[CopyRecord], policy_names: dict[int, str]
+) -> list[str]:
+    failures = []
+    for record in records:
+        if not record.invalid_job_selection:
+            continue
+        policy = policy_names.get(record.storage_policy_cv_id, "(not stored)")
+        failures.append(
+            f"Storage policy copy {record.name} (id {record.cv_id}) of storage policy "
+            f"{policy}: selectiveCopyRules.selectiveRule "
+            f"{record.invalid_job_selection} is invalid, because a job selection code is a whole number of 0 or more. "
+            "The copy's stored job selection is kept. Check the copy's selective copy "
+            "rule on the CommServe, then collect again."
+        )
+        logger.warning(
+            "%s: copy %s (id %s) sent the invalid selectiveRule %s",
+            ctx.label,
+            record.name,
+            record.cv_id,
+            record.invalid_job_selection,
+        )
+    return failures
+
+
 def _store_copies(ctx: StepContext, records: list[CopyRecord]) -> int:
     policy_ids = id_map(StoragePolicy, ctx.commcell)
+    # A copy that sent an invalid selection keeps its stored one.
+    kept_selections = dict(
+        StoragePolicyCopy.objects.filter(
+            commcell=ctx.commcell,
+            cv_id__in=[r.cv_id for r in records if r.invalid_job_selection],
+        ).values_list("cv_id", "job_selection")
+    )
     rows = []
     for record in records:
         policy_id = policy_ids.get(record.storage_policy_cv_id)
@@ -324,6 +357,8 @@ def _store_copies(ctx: StepContext, records: list[CopyRecord]) -> int:
             continue
         row = record_row(record)
         row["storage_policy_id"] = policy_id
+        if record.invalid_job_selection:
+            row["job_selection"] = kept_selections.get(record.cv_id)
         rows.append(row)
 
     with transaction.atomic():

@@ -8,6 +8,8 @@ MediaAgents and DDBs are in `storage_parsers`, jobs in `job_parsers`.
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from .errors import MalformedResponse
 from .records import (
     ActivityControlRecord,
@@ -50,6 +52,11 @@ EXTENDED_RULE_SLOTS = (
     (3, "extendedRetentionRuleThree", "thirdExtendedRetentionRule"),
 )
 DATA_AGING_ACTIVITY = 16
+# Job selection code of a copy that takes every job (`JobSelection.ALL_JOBS`).
+ALL_JOBS_SELECTION = 0
+# `copyType` of a synchronous copy, which copies every job whatever its rule code.
+SYNCHRONOUS_COPY_TYPE = 1
+PRIMARY_PRECEDENCE = 1
 
 
 def require_id(row: Any, value: Any, what: str) -> int:
@@ -180,6 +187,7 @@ def parse_copy(
 
     pool = mapping(copy.get("storagePool"))
     global_policy = mapping(copy.get("useGlobalPolicy"))
+    selection, invalid_selection = parse_job_selection(copy)
     return CopyRecord(
         cv_id=cv_id,
         name=as_str(identity.get("copyName")),
@@ -204,7 +212,41 @@ def parse_copy(
         storage_pool_name=as_str(pool.get("storagePoolName"))
         or as_str(global_policy.get("storagePolicyName")),
         library_name=as_str(dig(copy, "library", "libraryName")),
+        job_selection=selection,
+        invalid_job_selection=invalid_selection,
     )
+
+
+def parse_job_selection(copy: Mapping[str, Any]) -> tuple[int | None, str]:
+    """Parse a classic copy's `selectiveCopyRules.selectiveRule`.
+
+    Returns the selection code and "", or None and the value as JSON when it is not
+    a whole number of 0 or more. A primary or synchronous copy takes every job, and a
+    copy without a rule (or rule 0) too, so these return ALL_JOBS_SELECTION.
+    """
+    precedence = as_int(copy.get("copyPrecedence"))
+    if precedence == PRIMARY_PRECEDENCE:
+        return ALL_JOBS_SELECTION, ""
+    if as_int(copy.get("copyType")) == SYNCHRONOUS_COPY_TYPE:
+        return ALL_JOBS_SELECTION, ""
+
+    raw = dig(copy, "selectiveCopyRules", "selectiveRule")
+    if raw is None:
+        return ALL_JOBS_SELECTION, ""
+    code = _selection_code(raw)
+    if code is None:
+        return None, excerpt(orjson.dumps(raw).decode())
+    return code, ""
+
+
+def _selection_code(raw: Any) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw >= 0 else None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return None
 
 
 def parse_copy_detail(payload: Mapping[str, Any]) -> CopyRecord:

@@ -71,6 +71,10 @@ class CopyRecord:
     storage_pool_cv_id: int | None = None
     storage_pool_name: str = ""
     library_name: str = ""
+    # None when the copy sent no usable selection; `invalid_job_selection` then
+    # contains the value it sent, as JSON, or is empty when it sent none.
+    job_selection: int | None = None
+    invalid_job_selection: str = ""
 
 
 @dataclass(frozen=True, slots=True)
