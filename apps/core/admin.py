@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from django import forms
@@ -5,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -17,6 +19,85 @@ from . import audit, tasks
 from .analysis import AnalysisAlreadyRunning
 from .models import AnalysisRun, ApiToken, AuditLog, Finding, mask_key
 from .roles import ROLES
+
+# The input each admin form field expects, for its "invalid" error: (kind, input).
+# Subclasses come first (FloatField extends IntegerField) because the first match wins.
+EXPECTED_INPUT: list[tuple[type[forms.Field], str, str]] = [
+    (
+        forms.DateTimeField,
+        "date and time",
+        "YYYY-MM-DD and HH:MM, such as 2026-01-31 02:30",
+    ),
+    (forms.DateField, "date", "YYYY-MM-DD, such as 2026-01-31"),
+    (forms.TimeField, "time", "HH:MM on a 24-hour clock, such as 02:30"),
+    (forms.DecimalField, "number", "digits with a point for decimals, such as 12.5"),
+    (forms.FloatField, "number", "digits with a point for decimals, such as 12.5"),
+    (forms.IntegerField, "whole number", "digits only, such as 30"),
+]
+
+
+class ValueNamingAdminForm(forms.ModelForm):
+    """Admin form whose field errors quote the value typed and the expected input.
+
+    Django's own messages, such as "Enter a valid time.", do not repeat the value,
+    so an admin who changed several fields cannot tell which typing failed.
+    """
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        if isinstance(error, ValidationError) and field in self.fields:
+            error = self._name_value(field, error)
+        elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            # Model validation reports every field's errors at once, under None.
+            error = ValidationError(
+                {
+                    name: self._name_value(name, ValidationError(items))
+                    if name in self.fields
+                    else items
+                    for name, items in error.error_dict.items()
+                }
+            )
+        super().add_error(field, error)
+
+    def _name_value(self, name: str, error: ValidationError) -> ValidationError:
+        field = self.fields[name]
+        raw = field.widget.value_from_datadict(
+            self.data, self.files, self.add_prefix(name)
+        )
+        typed = " ".join(raw) if isinstance(raw, list | tuple) else raw
+        if not isinstance(typed, str) or not typed.strip():
+            return error
+
+        named = []
+        for item in error.error_list:
+            expected = _expected_input(field) if item.code == "invalid" else None
+            if expected is None:
+                # Model validation formats the cleaned value, so a typed 150 can read 150.0.
+                cleaned = getattr(self, "cleaned_data", {}).get(name)
+                spellings = [typed] if cleaned is None else [typed, str(cleaned)]
+                named.extend(
+                    ValidationError(_with_value(typed, spellings, text), code=item.code)
+                    for text in item.messages
+                )
+            else:
+                kind, form = expected
+                text = f'"{typed}" is not a valid {kind}: enter {form}.'
+                named.append(ValidationError(text, code=item.code))
+        return ValidationError(named)
+
+
+def _with_value(typed: str, spellings: list[str], text: str) -> str:
+    """Prefix ``text`` with the typed value unless it contains one of ``spellings``."""
+    for value in spellings:
+        if re.search(rf"(?<![\w.]){re.escape(value)}(?![\w.])", text):
+            return text
+    return f'"{typed}": {text}'
+
+
+def _expected_input(field: forms.Field) -> tuple[str, str] | None:
+    for field_class, kind, form in EXPECTED_INPUT:
+        if isinstance(field, field_class):
+            return kind, form
+    return None
 
 
 @admin.register(AuditLog)

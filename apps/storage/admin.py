@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from apps.commcell.admin import InventoryAdmin, ReadOnlyAdmin
 from apps.core import audit
+from apps.core.admin import ValueNamingAdminForm
 
 from .models import (
     MediaAgent,
@@ -97,6 +98,7 @@ class MediaAgentSnapshotAdmin(ReadOnlyAdmin):
 class SingletonAdmin(admin.ModelAdmin):
     """Admin of a one-row settings table: the row can be changed, not added or deleted."""
 
+    form = ValueNamingAdminForm
     audit_action = ""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

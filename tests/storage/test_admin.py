@@ -73,3 +73,30 @@ def test_retention_rejects_days_past_limit(admin_role_client):
     assert response.status_code == 200
     assert "less than or equal to 36500" in response.content.decode()
     assert SnapshotRetention.load().keep_days == 730
+
+
+def test_thresholds_invalid_number_names_value(admin_role_client):
+    response = admin_role_client.post(
+        THRESHOLDS_URL,
+        {
+            "critical_below": "ten",
+            "warning_below": 20,
+            "low_below": 30,
+            "full_soon_days": "3.5",
+        },
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "&quot;ten&quot; is not a valid number: enter digits" in text
+    assert "&quot;3.5&quot; is not a valid whole number: enter digits only" in text
+
+
+def test_retention_limit_error_names_value(admin_role_client):
+    response = admin_role_client.post(
+        RETENTION_URL, {"keep_all_days": -1, "keep_days": 300}
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "&quot;-1&quot;: Ensure this value is greater than or equal to 0." in text
