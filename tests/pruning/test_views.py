@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.pruning.models import PruningThresholds
 from tests.factories import (
     CommCellFactory,
     DataAgingRunFactory,
@@ -71,6 +72,17 @@ def test_dashboard_shows_blocked_pool(viewer_client, layout):
     assert "Disk&lt;Pool&gt;" in body
     assert "Disk<Pool>" not in body.split("pruning-summary-data")[0]
     assert 'class="badge sev-critical">critical<' in body
+
+
+def test_dashboard_one_day_threshold_singular(viewer_client, layout):
+    thresholds = PruningThresholds.current()
+    thresholds.no_activity_days = 1
+    thresholds.save()
+
+    text = viewer_client.get(dashboard_url()).content.decode()
+
+    assert "Activity in 1 day<" in text
+    assert "1 days" not in text
 
 
 def test_dashboard_json(viewer_client, layout):
