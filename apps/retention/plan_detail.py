@@ -39,6 +39,7 @@ WAITING_REASONS = frozenset(
         "aging_disabled",
         "infinite_retention",
         "manual_retention",
+        "extended_retention",
     }
 )
 WAITING_PAGE_SIZE = 50
@@ -50,6 +51,7 @@ REASON_TEXT = {
     "aging_disabled": "data aging disabled",
     "infinite_retention": "infinite retention",
     "manual_retention": "manual retention",
+    "extended_retention": "extended retention (CommServe date)",
 }
 
 

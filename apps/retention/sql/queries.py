@@ -56,6 +56,7 @@ REASONS = (
     "job_running",
     "aging_disabled",
     "infinite_retention",
+    "extended_retention",
     "aged",
     "no_rule",
 )
@@ -141,58 +142,60 @@ def _rule_cte() -> str:
     )"""
 
 
+def _flag(condition: str) -> str:
+    # A 0/1 column. SMALLINT keeps the rows that the window sorts narrow.
+    return f"CAST(CASE WHEN {condition} THEN 1 ELSE 0 END AS SMALLINT)"
+
+
 def _job_columns(dialect: Dialect, aged: str) -> str:
     # The columns of one job on one copy, projected to a few integers. ``aged`` is
     # the aged flag of that copy: the job table's for the primary copy, the
-    # CommServe's per-copy flag for a secondary copy. Data aging is off for a job
-    # when its copy's rule or its client (``cl``) turns it off.
+    # CommServe's per-copy flag for a secondary copy. The rule's values and the
+    # client's data aging switch are joined again per cycle (``_cycle_ctes``), so
+    # the rows stay narrow for the sort. Rows are ordered by start in whole
+    # milliseconds, then job id.
     start_ms = dialect.to_ms.format("j.start_time")
     reported_ms = dialect.to_ms.format("jc.retain_until")
     datable = f"({aged}) = FALSE AND j.outcome <> 'running'"
     manual = f"jc.retained_by = {RETAINED_BY_USER}"
+    extended = f"jc.retained_by = {RETAINED_BY_EXTENDED} AND NOT jc.is_aged"
     # COALESCE keeps a job without a CommServe row (all NULLs here) at "not held",
     # so that NOT(manual_hold) stays true for it.
     manual_hold = (
         f"COALESCE({datable} AND {manual} AND (jc.retain_infinite "
         f"OR {reported_ms} > {LAST_RUN_MS}), FALSE)"
     )
+    extended_hold = f"COALESCE({datable} AND NOT ({manual_hold}) AND {extended}, FALSE)"
     return f"""
                 j.id,
                 j.job_id,
                 j.commcell_id,
                 j.storage_policy_id,
                 COALESCE(r.copy_id, 0) AS copy_key,
-                r.rule_id,
-                j.client_id,
-                j.subclient_cv_id,
-                j.start_time,
                 COALESCE(j.client_id, 0) AS client_key,
                 COALESCE(j.subclient_cv_id, -1) AS subclient_key,
                 {start_ms} AS start_ms,
-                r.days,
-                r.cycles,
-                CASE WHEN cl.data_aging_enabled = FALSE THEN 0 ELSE r.aging END
-                    AS aging,
-                COALESCE(r.valid, 0) AS valid,
-                CASE WHEN {aged} THEN 1 ELSE 0 END AS is_aged,
-                CASE WHEN j.outcome = 'running' THEN 1 ELSE 0 END AS is_running,
-                CASE WHEN {datable} THEN 1 ELSE 0 END AS is_datable,
-                CASE WHEN {QUALIFYING} THEN 1 ELSE 0 END AS is_full,
-                CASE WHEN j.level = 'synthetic_full' THEN 1 ELSE 0 END AS is_synthetic,
-                CASE WHEN j.level IN {FULL_LEVELS} AND NOT ({QUALIFYING})
-                    THEN 1 ELSE 0 END AS is_failed_full,
-                CASE WHEN {manual_hold} THEN 1 ELSE 0 END AS manual_hold,
-                CASE WHEN {datable} AND NOT ({manual_hold})
-                    AND {start_ms} + r.days * {DAY} <= {LAST_RUN_MS}
-                    THEN 1 ELSE 0 END AS days_only_eligible,
-                CASE WHEN jc.id IS NULL THEN 0 ELSE 1 END AS has_report,
-                CASE WHEN jc.retained_by = {RETAINED_BY_EXTENDED} AND NOT jc.is_aged
-                    THEN 1 ELSE 0 END AS extended_kept,
-                CASE WHEN jc.is_aged THEN 1 ELSE 0 END AS reported_aged,
-                CASE WHEN jc.retain_infinite THEN 1 ELSE 0 END AS reported_infinite,
+                {_flag(aged)} AS is_aged,
+                {_flag("j.outcome = 'running'")} AS is_running,
+                {_flag(datable)} AS is_datable,
+                {_flag(QUALIFYING)} AS is_full,
+                {_flag("j.level = 'synthetic_full'")} AS is_synthetic,
+                {_flag(f"j.level IN {FULL_LEVELS} AND NOT ({QUALIFYING})")}
+                    AS is_failed_full,
+                {_flag(manual_hold)} AS manual_hold,
+                {_flag(extended_hold)} AS extended_hold,
+                {
+        _flag(
+            f"{datable} AND NOT ({manual_hold}) AND NOT ({extended_hold}) "
+            f"AND {start_ms} + r.days * {DAY} <= {LAST_RUN_MS}"
+        )
+    } AS days_only_eligible,
+                {_flag("jc.id IS NOT NULL")} AS has_report,
+                {_flag(extended)} AS extended_kept,
+                {_flag("jc.is_aged")} AS reported_aged,
+                {_flag("jc.retain_infinite")} AS reported_infinite,
                 {reported_ms} AS reported_ms,
-                CASE WHEN {manual} AND jc.retain_infinite THEN 1 ELSE 0 END
-                    AS manual_infinite,
+                {_flag(f"{manual} AND jc.retain_infinite")} AS manual_infinite,
                 CASE WHEN {manual} AND NOT jc.retain_infinite THEN {reported_ms}
                     END AS manual_ms"""
 
@@ -211,7 +214,6 @@ def _jobs_cte(dialect: Dialect, scope: str, *, secondary: bool, copy: bool) -> s
                 ON r.storage_policy_id = j.storage_policy_id AND r.is_primary = 1
             LEFT JOIN commcell_joboncopy jc
                 ON jc.copy_id = r.copy_id AND jc.job_id = j.job_id
-            LEFT JOIN commcell_client cl ON cl.id = j.client_id
             WHERE j.storage_policy_id IS NOT NULL
                 AND j.start_time <= %(now)s
                 {scope} {copy_filter}"""
@@ -222,7 +224,6 @@ def _jobs_cte(dialect: Dialect, scope: str, *, secondary: bool, copy: bool) -> s
             JOIN rule r ON r.copy_id = jc.copy_id AND r.is_primary = 0
             JOIN commcell_job j
                 ON j.commcell_id = jc.commcell_id AND j.job_id = jc.job_id
-            LEFT JOIN commcell_client cl ON cl.id = j.client_id
             WHERE j.start_time <= %(now)s
                 {scope} {copy_filter}"""
     return f"""
@@ -239,6 +240,7 @@ def _jobs_cte(dialect: Dialect, scope: str, *, secondary: bool, copy: bool) -> s
             SUM(k.is_aged) OVER chain_order AS aged_so_far,
             SUM(k.is_datable) OVER chain_order AS datable_so_far,
             SUM(k.manual_hold) OVER chain_order AS manual_held_so_far,
+            SUM(k.extended_hold) OVER chain_order AS extended_held_so_far,
             SUM(k.is_failed_full) OVER chain_order AS failed_fulls_so_far,
             SUM(k.is_full * k.is_synthetic) OVER chain_order AS synthetic_so_far,
             SUM(k.days_only_eligible) OVER chain_order AS days_only_so_far
@@ -248,8 +250,8 @@ def _jobs_cte(dialect: Dialect, scope: str, *, secondary: bool, copy: bool) -> s
         ) k
         WINDOW chain_order AS (
             PARTITION BY k.commcell_id, k.copy_key, k.storage_policy_id,
-                k.client_id, k.subclient_cv_id
-            ORDER BY k.start_time, k.job_id
+                k.client_key, k.subclient_key
+            ORDER BY k.start_ms, k.job_id
             ROWS UNBOUNDED PRECEDING
         )
     )"""
@@ -265,6 +267,19 @@ def _cycle_ctes(source: str = "jobs", runs_table: str | None = None) -> str:
     # exactly one qualifying full, so the count of synthetic qualifying fulls in the
     # cycle tells which kind started it.
     return f"""
+    cycle_ends AS (
+        SELECT
+            j.*,
+            r.rule_id,
+            r.days,
+            r.cycles,
+            CASE WHEN cl.data_aging_enabled = FALSE THEN 0 ELSE r.aging END AS aging,
+            COALESCE(r.valid, 0) AS valid
+        FROM {source} j
+        LEFT JOIN rule r ON r.copy_id = j.copy_key
+        LEFT JOIN commcell_client cl ON cl.id = j.client_key
+        WHERE j.next_is_full = 1 OR j.next_is_full IS NULL
+    ),
     cycles AS (
         SELECT
             {CHAIN},
@@ -284,10 +299,10 @@ def _cycle_ctes(source: str = "jobs", runs_table: str | None = None) -> str:
             {_since_previous("aged_so_far")} AS aged_count,
             {_since_previous("datable_so_far")} AS datable_count,
             {_since_previous("manual_held_so_far")} AS manual_held,
+            {_since_previous("extended_held_so_far")} AS extended_held,
             {_since_previous("failed_fulls_so_far")} AS failed_fulls,
             {_since_previous("days_only_so_far")} AS days_only_eligible
-        FROM {source}
-        WHERE next_is_full = 1 OR next_is_full IS NULL
+        FROM cycle_ends
         WINDOW chain_cycles AS (PARTITION BY {CHAIN} ORDER BY cycle_no)
     ),
     cyc AS (
@@ -344,7 +359,9 @@ def _judged_cte(where: str, source: str = "jobs", runs_table: str | None = None)
     # the reason code and the retain-until date (the aging run), and whether the
     # CommServe's own date disagrees with it. The reason order follows the engine:
     # aged, no usable rule, aging disabled, running, manual infinite retention,
-    # infinite days, no date yet, eligible, manual retention, then the rule's reason.
+    # infinite days, kept by extended retention on the CommServe (with the
+    # CommServe's date, as this SQL does not model extended rules), no date yet,
+    # eligible, manual retention, then the rule's reason.
     moment = f"""
                 CASE
                     WHEN d.valid = 0 OR d.days = -1 THEN NULL
@@ -412,6 +429,7 @@ def _judged_cte(where: str, source: str = "jobs", runs_table: str | None = None)
                 WHEN aging = 0 THEN 'aging_disabled'
                 WHEN is_running = 1 THEN 'job_running'
                 WHEN manual_infinite = 1 OR days = -1 THEN 'infinite_retention'
+                WHEN extended_kept = 1 THEN 'extended_retention'
                 WHEN rule_ms IS NULL THEN 'basic_cycles'
                 WHEN final_ms <= {NOW_MS} THEN 'eligible'
                 WHEN manual_wins = 1 THEN 'manual_retention'
@@ -422,6 +440,8 @@ def _judged_cte(where: str, source: str = "jobs", runs_table: str | None = None)
             CASE
                 WHEN is_aged = 1 OR valid = 0 OR aging = 0 OR is_running = 1
                     OR manual_infinite = 1 OR days = -1 THEN NULL
+                WHEN extended_kept = 1 THEN CASE WHEN reported_infinite = 1
+                    THEN NULL ELSE reported_ms END
                 ELSE final_ms
             END AS retain_ms
         FROM dated_job
@@ -556,7 +576,8 @@ def chain_select(dialect: Dialect, scope: str, runs_table: str | None = None) ->
             SUM(CASE
                 WHEN valid = 0 OR aging = 0 OR days = -1 THEN 0
                 WHEN cycles = 0 THEN days_only_eligible
-                WHEN run_ms <= {NOW_MS} THEN datable_count - manual_held
+                WHEN run_ms <= {NOW_MS}
+                    THEN datable_count - manual_held - extended_held
                 ELSE 0
             END) AS eligible_count,
             SUM(aged_count) AS aged_count

@@ -30,8 +30,8 @@ def test_client_aging_off_keeps_its_jobs(held):
 
     assert {row.reason for row in held_rows} == {"aging_disabled"}
     assert all(row.retain_until is None for row in held_rows)
-    assert open_rows[0].reason == "eligible"
-    assert open_rows[0].retain_until == day(9, hour=12)
+    assert open_rows[1].reason == "eligible"
+    assert open_rows[1].retain_until == day(9, hour=12)
 
 
 def test_client_aging_off_chain_counts(held):
@@ -79,9 +79,28 @@ def test_extended_retention_not_compared(held):
     open_rows = rows_of(held, "open")
 
     extended, _, basic = open_rows[:3]
-    assert extended.reason == "eligible"
     assert not extended.disagrees
     assert basic.disagrees
+
+
+def test_extended_retention_keeps_the_job_until_the_commserve_date(held):
+    extended = rows_of(held, "open")[0]
+
+    # The basic rules let it go at day 9; the CommServe keeps it to day 69.
+    assert extended.reason == "extended_retention"
+    assert extended.retain_until == day(69, hour=12)
+
+
+def test_extended_retention_not_counted_eligible(held):
+    reasons = [row.reason for row in rows_of(held, "open")]
+    # Every job the basic rules let go, less the one extended retention keeps.
+    basic_eligible = reasons.count("eligible") + reasons.count("extended_retention")
+
+    retention_sql.refresh(held.pk, now=HELD_NOW)
+
+    chain = ChainCadence.objects.get(commcell=held, client_name="open")
+    assert chain.eligible_job_count == basic_eligible - 1
+    assert chain.retained_job_count == chain.job_count - chain.eligible_job_count
 
 
 def test_extended_retention_counted_apart(held):
