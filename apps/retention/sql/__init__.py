@@ -13,10 +13,11 @@ Data aging switched off on the copy or on the job's client keeps the job with th
 reason "aging_disabled". The CommCell's ``RetentionSettings`` set the aging clock, the
 cycles assumed when unknown, days-only retention, which fulls start a cycle and when
 an open cycle is flagged. An aging clock in a zone with daylight saving time reads
-each local date's run from a temporary table (``clock``). Extended retention and auxiliary copy waits are not part of
-this analysis: ``apps.retention.engine`` covers them per chain in Python. Jobs that
-the CommServe keeps by extended retention (``retained_by`` 2) are therefore not
-compared with its dates but counted apart.
+each local date's run from a temporary table (``clock``). Extended rules and
+auxiliary copy waits are not applied here: ``apps.retention.engine`` covers them per
+chain in Python. A job the CommServe keeps by extended retention (``retained_by`` 2)
+takes the CommServe's date with the reason "extended_retention", is not counted as
+eligible, and is not compared with the CommServe's dates but counted apart.
 """
 
 import itertools
