@@ -15,6 +15,7 @@ from apps.commcell.models import CommCell, Job, StoragePolicyCopy
 from apps.core.findings import FindingData
 
 from .models import RetentionRule
+from .templatetags.tool_units import format_binary
 
 # Examples named in one finding (here and for open cycles). The evidence also
 # stores the count.
@@ -83,12 +84,14 @@ def _job_problems(
         examples = _examples_by_policy(queryset)
         for policy_id, (policy_name, count, rows) in examples.items():
             shown = ", ".join(_job_example(kind, row) for row in rows)
-            yield (
-                policy_id,
-                policy_name,
-                f"{count} {text} ({shown}).",
-                {"kind": kind, "count": count, "jobs": [row[0] for row in rows]},
-            )
+            evidence: dict[str, Any] = {
+                "kind": kind,
+                "count": count,
+                "jobs": [row[0] for row in rows],
+            }
+            if kind == "negative_size":
+                evidence["sizes"] = [_size_evidence(row) for row in rows]
+            yield policy_id, policy_name, f"{count} {text} ({shown}).", evidence
 
 
 def _examples_by_policy(
@@ -123,10 +126,20 @@ def _job_example(kind: str, row: tuple) -> str:
         return f"job {job_id}: outcome {outcome}, end time missing"
     sizes = []
     if application_bytes is not None and application_bytes < 0:
-        sizes.append(f"application size {application_bytes} bytes")
+        sizes.append(f"application size {format_binary(application_bytes)}")
     if media_bytes is not None and media_bytes < 0:
-        sizes.append(f"media size {media_bytes} bytes")
+        sizes.append(f"media size {format_binary(media_bytes)}")
     return f"job {job_id}: {', '.join(sizes)}"
+
+
+def _size_evidence(row: tuple) -> dict[str, Any]:
+    """Return a job's sizes in exact bytes, because the title rounds them to units."""
+    job_id, _, application_bytes, media_bytes, _ = row
+    return {
+        "job_id": job_id,
+        "application_bytes": application_bytes,
+        "media_bytes": media_bytes,
+    }
 
 
 def _rule_problems(commcell: CommCell) -> Iterator[tuple[int, str, str, Any]]:

@@ -168,6 +168,29 @@ def test_data_quality_names_values(estate):
     assert idle_item.evidence["problems"] == [{"kind": "no_jobs", "job_count": 0}]
 
 
+def test_data_quality_negative_size_in_binary_units(estate):
+    job = estate["weekly_jobs"][4]
+    Job.objects.filter(pk=job.pk).update(media_bytes=-3 * 1024**3 - 5)
+
+    found = findings_by_code(estate["commcell"])
+
+    by_subject = {
+        (item.subject_type, item.subject_id): item
+        for item in found["retention.data_quality"]
+    }
+    item = by_subject[("storage_policy", estate["weekly"].storage_policy_id)]
+    problem = item.evidence["problems"][0]
+    assert f"job {job.job_id}: media size -3.0 GiB" in item.title
+    assert problem["kind"] == "negative_size"
+    assert problem["sizes"] == [
+        {
+            "job_id": job.job_id,
+            "application_bytes": job.application_bytes,
+            "media_bytes": -3 * 1024**3 - 5,
+        }
+    ]
+
+
 def test_running_job_without_end_is_not_data_quality(estate):
     Job.objects.filter(pk=estate["weekly_jobs"][-1].pk).update(
         end_time=None, outcome=Job.Outcome.RUNNING
