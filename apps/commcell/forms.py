@@ -3,15 +3,19 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.views.decorators.debug import sensitive_variables
+
+from apps.core.admin import ValueNamingAdminForm
 
 from .models import CommCell
 
 
-class CommCellAdminForm(forms.ModelForm):
+class CommCellAdminForm(ValueNamingAdminForm):
     """Edits a CommCell without ever rendering its stored password or token.
 
-    A blank secret keeps the stored one, and the clear box deletes it.
+    A blank secret keeps the stored one, and the clear box deletes it. Field errors
+    quote the typed value, except where it may contain a password.
     """
 
     base_url = forms.URLField(
@@ -69,6 +73,15 @@ class CommCellAdminForm(forms.ModelForm):
                 "secret", "Enter the password or token the collector logs in with."
             )
         return cleaned
+
+    @sensitive_variables("typed")
+    def _name_value(self, name: str, error: ValidationError) -> ValidationError:
+        # An error must not repeat a password, so the secret and a base URL with user
+        # info keep their messages. The base URL's message omits the user info itself.
+        typed = self.data.get(self.add_prefix(name), "")
+        if name == "secret" or (name == "base_url" and "@" in str(typed)):
+            return error
+        return super()._name_value(name, error)
 
     @property
     def secret_changed(self) -> bool:

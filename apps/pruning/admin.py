@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from apps.commcell.admin import InventoryAdmin, ReadOnlyAdmin
 from apps.core import audit
+from apps.core.admin import ValueNamingAdminForm
 from apps.core.roles import is_admin
 
 from .models import (
@@ -98,6 +99,7 @@ THRESHOLD_FIELDS = [
 class PruningThresholdsAdmin(admin.ModelAdmin):
     """The single thresholds row; admins change it and each change is audited."""
 
+    form = ValueNamingAdminForm
     list_display = ["__str__", *THRESHOLD_FIELDS, "updated_at"]
     fields = THRESHOLD_FIELDS
 

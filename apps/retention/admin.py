@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from apps.core import audit, tasks
+from apps.core.admin import ValueNamingAdminForm
 from apps.core.analysis import AnalysisAlreadyRunning
 from apps.core.roles import is_admin
 
@@ -61,6 +62,7 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 class RetentionSettingsAdmin(admin.ModelAdmin):
     """One row per CommCell; without a row the defaults apply. Changes are audited."""
 
+    form = ValueNamingAdminForm
     list_display = ["commcell", "aging_time", "time_zone", "days_only_retention"]
     list_select_related = ["commcell"]
     fields = ["commcell", *SETTINGS_FIELDS]

@@ -359,6 +359,24 @@ def test_admin_rejects_out_of_range(admin_role_client, field, value):
     assert not CommCell.objects.exists()
 
 
+def test_admin_error_names_typed_value(admin_role_client):
+    response = admin_role_client.post(ADD_URL, form_data(timeout_seconds="6o"))
+
+    errors = response.context["adminform"].form.errors["timeout_seconds"]
+    assert errors == [
+        '"6o" is not a valid whole number: enter digits only, such as 30.'
+    ]
+    assert not CommCell.objects.exists()
+
+
+def test_admin_secret_error_hides_secret(admin_role_client):
+    response = admin_role_client.post(ADD_URL, form_data(secret=f"{SECRET}\x00"))
+
+    errors = response.context["adminform"].form.errors["secret"]
+    assert errors[0] == "Null characters are not allowed."
+    assert SECRET not in response.content.decode()
+
+
 def test_admin_rejects_directory_as_ca_bundle(admin_role_client, tmp_path):
     response = admin_role_client.post(ADD_URL, form_data(ca_bundle=str(tmp_path)))
 

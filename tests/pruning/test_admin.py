@@ -80,7 +80,7 @@ def test_admin_invalid_warning_skips_cross_check(admin_role_client):
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Enter a whole number" in body
+    assert "&quot;many&quot; is not a valid whole number" in body
     assert "must be above the warning value" not in body
     assert PruningThresholds.current().pending_deletes_critical == 100_000
 
@@ -90,4 +90,14 @@ def test_admin_rejects_zero_warning(admin_role_client):
 
     assert response.status_code == 200
     assert "greater than or equal to 1" in response.content.decode()
+    assert not PruningThresholds.objects.exists()
+
+
+def test_admin_error_names_typed_value(admin_role_client):
+    response = admin_role_client.post(ADD_URL, form(no_activity_days="7.5"))
+
+    errors = response.context["adminform"].form.errors["no_activity_days"]
+    assert errors == [
+        '"7.5" is not a valid whole number: enter digits only, such as 30.'
+    ]
     assert not PruningThresholds.objects.exists()

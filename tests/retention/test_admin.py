@@ -1,6 +1,12 @@
-"""The read-only admin list of retention rules."""
+"""The read-only admin list of retention rules and the retention settings form."""
+
+import pytest
+
+from apps.retention.models import RetentionSettings
+from tests.factories import CommCellFactory
 
 URL = "/admin/retention/retentionrule/"
+SETTINGS_URL = "/admin/retention/retentionsettings/"
 
 
 def test_admin_lists_rules(admin_role_client, rules):
@@ -32,3 +38,28 @@ def test_admin_rule_delete_forbidden(admin_role_client, rules):
 
 def test_admin_rules_hidden_from_viewer(viewer_client, rules):
     assert viewer_client.get(URL).status_code == 302
+
+
+@pytest.mark.django_db
+def test_admin_settings_error_names_typed_time(admin_role_client):
+    commcell = CommCellFactory()
+
+    response = admin_role_client.post(
+        f"{SETTINGS_URL}add/",
+        {
+            "commcell": commcell.pk,
+            "aging_time": "25:99",
+            "time_zone": "",
+            "cycles_when_unknown": "1",
+            "open_cycle_factor": "2",
+            "disagreement_tolerance_days": "1",
+            "disagreement_min_jobs": "10",
+            "disagreement_min_percent": "1",
+        },
+    )
+
+    errors = response.context["adminform"].form.errors["aging_time"]
+    assert errors == [
+        '"25:99" is not a valid time: enter HH:MM on a 24-hour clock, such as 02:30.'
+    ]
+    assert not RetentionSettings.objects.exists()
