@@ -24,6 +24,7 @@ from . import sql
 from .assumptions import describe, settings_for
 from .data_quality import MAX_EXAMPLES, data_quality_findings
 from .engine import CopyRetention, kept_days
+from .engine.cadence import plural
 from .models import (
     ChainCadence,
     CopyRetentionSummary,
@@ -133,14 +134,14 @@ def cycle_recommendation(days: int, cycles: int, interval: float | None) -> str:
         )
     elif current <= limit:
         return (
-            f"{at_interval.capitalize()}, {_plural(cycles, 'cycle')} should keep "
+            f"{at_interval.capitalize()}, {plural(cycles, 'cycle')} should keep "
             f"data about {_kept_text(current, days)}, so the longer measured time "
             "comes from longer gaps between fulls or from failed fulls. Run fulls or "
             "synthetic fulls on a regular schedule and fix the failing ones."
         )
     else:
         advice = (
-            f"{at_interval.capitalize()}, {_plural(cycles, 'cycle')} "
+            f"{at_interval.capitalize()}, {plural(cycles, 'cycle')} "
             f"{'keeps' if cycles == 1 else 'keep'} data about "
             f"{_kept_text(current, days)}. To come within "
             f"{DELAY_FLAG_PERCENT:.0f}% of {_days_text(days)}:"
@@ -164,12 +165,8 @@ def _kept_text(kept: float, days: int) -> str:
 
 def _days_text(value: float) -> str:
     if float(value).is_integer():
-        return _plural(int(value), "day")
+        return plural(int(value), "day")
     return f"{value:.1f} days"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def cycle_delay_findings(commcell: CommCell) -> Iterator[FindingData]:
@@ -206,7 +203,7 @@ def _delay_finding(summary: CopyRetentionSummary, percent: float) -> FindingData
         subject_id=summary.copy_id,
         subject_name=f"{summary.storage_policy.name} / {summary.copy.name}",
         title=(
-            f"{_plural(days, 'day')} / {_plural(cycles, 'cycle')} with fulls every "
+            f"{plural(days, 'day')} / {plural(cycles, 'cycle')} with fulls every "
             f"{cadence} keeps data {effective:.1f} days as measured on this copy's "
             f"jobs, {percent:+.0f}% over the configured days."
         ),
@@ -302,13 +299,13 @@ def _disagreement_finding(
 
     title = (
         f"The CommServe's retain-until date or aged state of {count} of "
-        f"{_plural(compared, 'compared job')} on this copy differs from the computed "
+        f"{plural(compared, 'compared job')} on this copy differs from the computed "
         f"one by more than {tolerance:g} day{'' if tolerance == 1 else 's'}"
     )
     title += "." if largest is None else f", by up to {largest:.1f} days."
     if extended:
         title += (
-            f" {_plural(extended, 'more job')} kept by extended retention "
+            f" {plural(extended, 'more job')} kept by extended retention "
             f"{'was' if extended == 1 else 'were'} not compared."
         )
 
@@ -371,7 +368,7 @@ def _below_threshold_finding(
         subject_name=commcell.name,
         title=(
             f"{'1 copy has' if copies == 1 else f'{copies} copies have'} CommServe retain-until dates that "
-            f"differ from the computed ones for {_plural(jobs, 'job')} in all, each "
+            f"differ from the computed ones for {plural(jobs, 'job')} in all, each "
             f"below the finding threshold of {threshold}."
         ),
         recommendation=(

@@ -13,6 +13,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from apps.commcell.models import Plan
 
 from .analysis import FULL_SUCCESS_TARGET_PERCENT
+from .engine.cadence import plural
 from .models import ChainCadence, FullBackupSuccess
 
 
@@ -120,9 +121,9 @@ def blocked_plans(rows: QuerySet[FullBackupSuccess]) -> list[BlockedPlan]:
             failed=row["failed_total"],
             blocked_chains=row["chain_total"],
             sentence=(
-                f"{_plural(row['failed_total'], 'failed full')} "
+                f"{plural(row['failed_total'], 'failed full')} "
                 f"{'keeps' if row['failed_total'] == 1 else 'keep'} "
-                f"{_plural(row['chain_total'], 'cycle')} open: a cycle change would "
+                f"{plural(row['chain_total'], 'cycle')} open: a cycle change would "
                 "not help until the fulls succeed."
             ),
         )
@@ -162,7 +163,3 @@ def _chains_by_plan_client(
             if (plan_id, chain.client_id) in pairs:
                 result[(plan_id, chain.client_id)].append(chain)
     return result
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from apps.commcell.cvclient.records import RetentionRecord
 
+from .engine.cadence import plural
 from .severity import Severity
 
 INFINITE_DAYS = -1
@@ -73,14 +74,14 @@ def estimate_kept_days(days: int, cycles: int, full_interval_days: float) -> flo
 
 def describe_retention(days: int, cycles: int, *, cycles_reported: bool = True) -> str:
     """Format days and cycles as an administrator reads them, e.g. "14 days / 2 cycles"."""
-    days_text = "infinite days" if days == INFINITE_DAYS else _plural(days, "day")
+    days_text = "infinite days" if days == INFINITE_DAYS else plural(days, "day")
 
     if not cycles_reported:
         cycles_text = "cycles not reported"
     elif cycles == DAYS_ONLY_CYCLES:
         cycles_text = "days only"
     else:
-        cycles_text = _plural(cycles, "cycle")
+        cycles_text = plural(cycles, "cycle")
     return f"{days_text} / {cycles_text}"
 
 
@@ -249,7 +250,7 @@ def _short_term_stretched(
     reason = f"{label}: {kept_text}, {growth}"
     if cadence.kept_days is not None and cadence.interval_measured:
         reason += f", with {cadence.interval_text}"
-    reason += f". A cycle ages only after {_plural(cycles, 'newer full')} have run"
+    reason += f". A cycle ages only after {plural(cycles, 'newer full')} have run"
 
     at_interval = estimate_kept_days(days, cycles, cadence.interval_days)
     one_cycle_days = estimate_kept_days(days, 1, cadence.interval_days)
@@ -276,7 +277,7 @@ def _many_cycles(
 ) -> Classification:
     monthly = estimate_kept_days(days, cycles, MONTHLY_FULL_DAYS)
     reason = (
-        f"{label}: a cycle ages only after {_plural(cycles, 'newer full')} have run, "
+        f"{label}: a cycle ages only after {plural(cycles, 'newer full')} have run, "
         "so retention grows with the full interval. "
     )
     if cadence.kept_days is not None:
@@ -299,7 +300,7 @@ def _usual(days: int, cycles: int, label: str, cadence: _Cadence) -> Classificat
         if days == 0:
             aging = "jobs age at the next data aging run"
         else:
-            aging = f"jobs age once they are older than {_plural(days, 'day')}"
+            aging = f"jobs age once they are older than {plural(days, 'day')}"
         return Classification(Severity.OK, f"{label}: days-only retention, so {aging}.")
 
     kept_text, _ = _kept_clause(days, cycles, cadence)
@@ -314,15 +315,11 @@ def _interval_name(full_interval_days: int) -> str:
         return "weekly fulls (one every 7 days)"
     if full_interval_days == MONTHLY_FULL_DAYS:
         return "monthly fulls (one every 30 days)"
-    return f"a full every {_plural(full_interval_days, 'day')}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    return f"a full every {plural(full_interval_days, 'day')}"
 
 
 def _days(value: float) -> str:
     """Format a number of days: whole numbers as "36 days", others as "30.5 days"."""
     if float(value).is_integer():
-        return _plural(int(value), "day")
+        return plural(int(value), "day")
     return f"{value:.1f} days"
