@@ -10,13 +10,12 @@ from apps.commcell.models import JobOnCopy
 from apps.core.analysis import run_analysis
 from apps.core.models import Finding
 from apps.retention import sql as retention_sql
-from apps.retention.analysis import (
-    ANALYZER_NAME,
-    analyze_cycles,
+from apps.retention.analysis import ANALYZER_NAME, analyze_cycles
+from apps.retention.assumptions import describe
+from apps.retention.disagreement import (
     disagreement_reaches_threshold,
     disagreement_severity,
 )
-from apps.retention.assumptions import describe
 from apps.retention.models import RetentionSettings
 from tests.factories import CommCellFactory
 from tests.retention.chains import NOW, build_estate
