@@ -123,6 +123,51 @@ def test_checker_htmx_returns_fragment(viewer_client, weekly_pool):
     assert "data kept 20 days" in text
 
 
+def test_checker_unknown_interval_sentences(viewer_client):
+    response = viewer_client.post(
+        reverse("analyzers:retention-checker"),
+        {"days": "1", "cycles": "1", "change_days": "2"},
+        headers={"HX-Request": "true"},
+    )
+
+    text = page_text(response)
+    assert (
+        "1 day / 1 cycle: data kept one full interval, full interval unknown (type "
+        "the full interval, or pick a plan with at least two fulls per chain)"
+    ) in text
+    assert "The full interval is unknown. With 1 cycle a full stays one" in text
+    assert "No estimate in days. Before the change: 1 day / 1 cycle:" in text
+    assert re.search(r"\b1 (days|cycles)\b", text) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"days": "2", "full_interval_days": "1", "change_days": "1"}, "1 day sooner"),
+        ({"days": "7", "full_interval_days": "7", "change_days": "14"}, "7 days later"),
+        (
+            {
+                "days": "30",
+                "cycles": "2",
+                "full_interval_days": "7",
+                "change_cycles": "1",
+            },
+            "Data ages at about the same time as before",
+        ),
+    ],
+)
+def test_checker_change_days_wording(viewer_client, data, expected):
+    response = viewer_client.post(
+        reverse("analyzers:retention-checker"),
+        {"cycles": "1", **data},
+        headers={"HX-Request": "true"},
+    )
+
+    text = page_text(response)
+    assert expected in text
+    assert "-7 days" not in text
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
