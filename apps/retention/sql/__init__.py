@@ -161,8 +161,8 @@ def _refresh_one(
     where = "WHERE commcell_id = %(commcell_id)s"
 
     with connection.cursor() as cursor, _runs_table(runs, dialect) as runs_table:
-        if dialect.session_setup:
-            cursor.execute(dialect.session_setup)
+        for statement in dialect.session_setup:
+            cursor.execute(statement)
 
         cursor.execute(f"DELETE FROM retention_copyretentionsummary {where}", params)
         cursor.execute(f"DELETE FROM retention_chaincadence {where}", params)
@@ -179,7 +179,7 @@ def _refresh_one(
             _insert(
                 "retention_copyretentionsummary",
                 queries.SUMMARY_COLUMNS,
-                queries.copy_summary_select(commcell=True),
+                queries.copy_summary_select(dialect, commcell=True),
             ),
             params,
         )
@@ -234,8 +234,8 @@ def job_eligibility(
             runs_table=runs_table,
         )
         with connection.cursor() as cursor:
-            if dialect.session_setup:
-                cursor.execute(dialect.session_setup)
+            for statement in dialect.session_setup:
+                cursor.execute(statement)
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(FETCH_SIZE):

@@ -666,10 +666,12 @@ CHAIN_COLUMNS = (
 )
 
 
-def copy_summary_select(*, commcell: bool) -> str:
+def copy_summary_select(dialect: Dialect, *, commcell: bool) -> str:
     """Return the SELECT of one CopyRetentionSummary row per analysed copy.
 
-    It reads the ChainCadence rows, so those must be refreshed first. A secondary
+    It reads the ChainCadence rows, so those must be refreshed first. The per-copy
+    figures are computed once (``dialect.materialized``): a planner that expects few
+    copies would otherwise compute them again for every copy. A secondary
     copy without any collected job row gets the job source "not_collected" and zero
     counts instead of figures guessed from its policy's jobs.
     """
@@ -701,7 +703,7 @@ def copy_summary_select(*, commcell: bool) -> str:
         FROM retention_chaincadence cc
         WHERE cc.copy_id IS NOT NULL {chain_scope}
     ),
-    per_copy AS (
+    per_copy AS {dialect.materialized} (
         SELECT
             copy_id,
             COUNT(*) AS chain_count,
