@@ -60,6 +60,9 @@ class ValueNamingAdminForm(forms.ModelForm):
 
     def _name_value(self, name: str, error: ValidationError) -> ValidationError:
         field = self.fields[name]
+        if isinstance(field.widget, forms.PasswordInput):
+            # A password typed into a form never comes back in a message.
+            return error
         raw = field.widget.value_from_datadict(
             self.data, self.files, self.add_prefix(name)
         )

@@ -1,6 +1,7 @@
 """Admin form errors quote the value typed and the expected input."""
 
 import pytest
+from django import forms
 from django.forms import modelform_factory
 
 from apps.core.admin import ValueNamingAdminForm
@@ -64,3 +65,20 @@ def test_empty_required_value_keeps_message():
     form = form_class(data={"full_soon_days": ""})
 
     assert form.errors["full_soon_days"] == ["This field is required."]
+
+
+def test_password_field_error_never_repeats_the_value():
+    class SecretForm(ValueNamingAdminForm):
+        token = forms.CharField(widget=forms.PasswordInput, max_length=4)
+
+        class Meta:
+            model = StorageThresholds
+            fields = ["full_soon_days"]
+
+    form = SecretForm(data={"full_soon_days": "30", "token": "hunter2-secret"})
+
+    assert not form.is_valid()
+    assert "hunter2" not in str(form.errors)
+    assert form.errors["token"] == [
+        "Ensure this value has at most 4 characters (it has 14)."
+    ]
