@@ -103,9 +103,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a collection writes. SQLite has one
     # writer at a time, and the SQL retention analysis of a large CommCell holds the
     # write lock for tens of seconds, so other writers wait up to 2 minutes.
+    # IMMEDIATE transactions take the write lock at BEGIN: a transaction that read
+    # first could not wait for it later, and failed at once with "database is
+    # locked" while another process wrote.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 120,
+            "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )

@@ -23,12 +23,12 @@ eligible, and is not compared with the CommServe's dates but counted apart.
 import itertools
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from . import queries
@@ -225,7 +225,8 @@ def job_eligibility(
         commcell=commcell_id is not None, storage_policy=storage_policy_id is not None
     )
 
-    with transaction.atomic(), _runs_table(runs, dialect) as runs_table:
+    in_transaction = transaction.atomic() if dialect.stream_in_transaction else None
+    with in_transaction or nullcontext(), _runs_table(runs, dialect) as runs_table:
         sql = queries.job_select(
             dialect,
             scope,
@@ -325,8 +326,8 @@ def _zone_runs(
 def _runs_table(runs: AgingRuns | None, dialect: Dialect) -> Iterator[str | None]:
     """Create a temporary table of the aging runs, yield its name, then drop it.
 
-    Yields None without runs. On an error the transaction's rollback removes the
-    table; PostgreSQL also drops it at commit.
+    Yields None without runs. The table is dropped at the end, and where that fails
+    after an error the rollback removes it; PostgreSQL also drops it at commit.
     """
     if runs is None:
         yield None
@@ -342,10 +343,20 @@ def _runs_table(runs: AgingRuns | None, dialect: Dialect) -> Iterator[str | None
             f"INSERT INTO {name} (day_no, run_ms) VALUES (%s, %s)", runs.rows
         )
 
-    yield name
+    try:
+        yield name
+    finally:
+        _drop_table(name)
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+def _drop_table(name: str) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    except DatabaseError as error:
+        # After a failed statement PostgreSQL refuses every statement until the
+        # rollback, and the rollback removes the table.
+        logger.info("Temporary table %s is left to the rollback: %s", name, error)
 
 
 def _insert(table: str, columns: tuple[str, ...], select: str) -> str:

@@ -26,6 +26,10 @@ class Dialect:
     temp_table_end: str
     # Keyword that makes a common table expression computed once, or "".
     materialized: str
+    # Whether the per-job stream runs in a transaction. PostgreSQL's server-side
+    # cursors need one. SQLite reads without one, because its transactions start
+    # IMMEDIATE (see settings) and would wait for a running analysis to write.
+    stream_in_transaction: bool
 
 
 POSTGRESQL = Dialect(
@@ -50,6 +54,7 @@ POSTGRESQL = Dialect(
     temp_schema="pg_temp",
     temp_table_end="ON COMMIT DROP",
     materialized="MATERIALIZED",
+    stream_in_transaction=True,
 )
 
 # Django stores aware datetimes in SQLite as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff".
@@ -65,6 +70,7 @@ SQLITE = Dialect(
     # SQLite computes a CTE that is read once only once; MATERIALIZED would need
     # SQLite 3.35.
     materialized="",
+    stream_in_transaction=False,
 )
 
 
