@@ -137,6 +137,17 @@ def test_timeline_draws_all_series(page: Page, live_server, cells, outside_reque
                 && byName["Pruning"] === 2;
         }"""
     )
+    axis, largest = page.evaluate(
+        """() => {
+            const option = echarts.getInstanceByDom(
+                document.getElementById("timeline-chart")).getOption();
+            const free = option.series.find((s) => s.name === "Free space").data;
+            return [option.yAxis[0].name, Math.max(...free.map((p) => p[1]))];
+        }"""
+    )
+    # The snapshots hold at most 400,000 MiB free: 390.6 GiB.
+    assert axis == "Free GiB"
+    assert round(largest, 1) == 390.6
 
     expect(page.locator("#timeline-aging-runs tbody tr")).to_have_count(3)
     with page.expect_response(lambda response: "days=7" in response.url):

@@ -73,7 +73,7 @@
         formatter: (params) =>
           params.data && params.data.tip
             ? `${escapeHtml(params.value[0])}<br>${escapeHtml(params.data.tip)}`
-            : `${escapeHtml(params.value[0])}: ${Number(params.value[1]).toLocaleString()} MB free`,
+            : `${escapeHtml(params.value[0])}: ${Number(params.value[1]).toLocaleString(undefined, { maximumFractionDigits: 1 })} GiB free`,
       },
       legend: { top: 0 },
       grid: [
@@ -85,7 +85,7 @@
         { type: "time", gridIndex: 1, min: start, max: end },
       ],
       yAxis: [
-        { type: "value", gridIndex: 0, name: "Free MB" },
+        { type: "value", gridIndex: 0, name: "Free GiB" },
         { type: "category", gridIndex: 1, data: LANES },
       ],
       dataZoom: [{ type: "inside", xAxisIndex: [0, 1] }],
@@ -97,7 +97,8 @@
           xAxisIndex: 0,
           yAxisIndex: 0,
           showSymbol: timeline.free_space.length < 50,
-          data: timeline.free_space.map((point) => [point.time, point.free_space_mb]),
+          // The API gives MiB, as the CommServe reports them; the chart shows GiB.
+          data: timeline.free_space.map((point) => [point.time, point.free_space_mb / 1024]),
         },
         ...laneSeries(timeline),
       ],
