@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -50,8 +50,10 @@ def _next_run(
     moment: datetime, offset: int, hour: int, minute: int, zone_name: str = ""
 ) -> datetime:
     local = moment.astimezone(_local(offset, zone_name))
-    run = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if run < local:
+    run = local.replace(hour=hour, minute=minute, second=0, microsecond=0, fold=0)
+    # Compared as instants: two times in one zone compare by wall time, which puts a
+    # run in the hour skipped by a change to summer time before a later moment.
+    if run.astimezone(UTC) < moment:
         # Aware arithmetic in one zone adds a day of wall time, so the run stays at
         # the same local hour across a daylight saving change.
         run += DAY

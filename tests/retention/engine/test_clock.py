@@ -37,6 +37,18 @@ def test_zone_run_follows_dst(moment, expected):
     assert run.hour == 12
 
 
+def test_run_in_skipped_hour_is_compared_as_instant():
+    # 02:30 does not exist in Berlin on 2027-03-28; it reads as 02:30 winter time,
+    # 01:30 UTC, which is still ahead of a moment at 01:20 UTC.
+    settings = EngineSettings(
+        aging_hour=2, aging_minute=30, aging_time_zone="Europe/Berlin"
+    )
+
+    run = next_aging_run(utc(2027, 3, 28, 1, 20), settings)
+
+    assert run == utc(2027, 3, 28, 1, 30)
+
+
 def test_fixed_offset_run_unchanged():
     run = next_aging_run(utc(2027, 9, 7, 5, 0), FIXED)
 

@@ -95,3 +95,12 @@ def test_two_streams_open_at_once_each_have_their_runs():
         )
     )
     assert [one for one, _ in pairs] == alone[: len(pairs)]
+
+
+def test_run_in_skipped_hour_matches_the_engine():
+    # 02:30 does not exist in Berlin on 2027-03-28; both read it as winter time.
+    runs = aging_runs(
+        "Europe/Berlin", time(2, 30), date(2027, 3, 28), date(2027, 3, 28)
+    )
+
+    assert runs.rows[0][1] == ms(datetime(2027, 3, 28, 1, 30, tzinfo=UTC))
