@@ -12,7 +12,7 @@ copies or jobs, and no query per job.
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Max
 
@@ -48,6 +48,11 @@ logger = logging.getLogger(__name__)
 CYCLES_AROUND = 2
 
 PRIMARY_PRECEDENCE = 1
+
+# A copy's job list read this soon after a job ended may not list the job yet.
+# NOTE: an estimate. How long the CommServe takes to list a finished job on its
+# copies is not documented.
+LISTING_DELAY = timedelta(hours=1)
 
 REASON_LABELS = {
     Reason.BASIC_DAYS: "basic retention days",
@@ -108,6 +113,7 @@ class CopyVerdict:
     CommServe does not list the job on it, or the engine could not use the rule. Then
     ``missing_reason`` gives the cause, unless the result's notes do. ``jobs_read_at``
     is when the copy's job list was last read (see ``copies_read_at``), or None.
+    ``not_listed_note`` explains why a job the copy keeps is not in its job list yet.
     """
 
     copy: StoragePolicyCopy
@@ -120,6 +126,7 @@ class CopyVerdict:
     missing_reason: str = ""
     disagreement: Disagreement | None = None
     client_aging_enabled: bool = True
+    not_listed_note: str = ""
 
     @property
     def is_primary(self) -> bool:
@@ -306,7 +313,9 @@ def unlisted_jobs(
     """Return the ids of the jobs that a primary copy's job list no longer lists.
 
     The primary copy lists every completed job of the storage policy until the job
-    ages, so a completed job that ended before the read and is not listed has aged.
+    ages, so a completed job that ended before the read and is not listed may have
+    aged. ``_primary_listing`` keeps the ones that the job table and the computed
+    dates show have not.
     """
     if read_at is None:
         return frozenset()
@@ -482,24 +491,45 @@ def _evaluate_secondary(
         )
     if on_copy is None:
         return _without_verdict(
-            context, None, not_listed_reason(context.copy, context.job)
+            context,
+            None,
+            not_listed_reason(context.copy, context.job, context.read_at),
         )
 
     on_this_copy = [job for job in jobs if job.job_id in rows]
     return _evaluate(context, on_this_copy, rows, [])
 
 
-def not_listed_reason(copy: StoragePolicyCopy, job: Job) -> str:
+def not_listed_reason(
+    copy: StoragePolicyCopy, job: Job, read_at: datetime | None = None
+) -> str:
     """Explain why a secondary copy's job list does not list the job.
 
     A copy that takes fulls only never lists other jobs. Which full of each period
     the copy takes is not collected, so a missing full is explained by all causes.
+    A job that ended after the read, or shortly before it, has not been copied yet.
     """
     is_full = job.level in FULL_LEVELS
     if copy.selects_fulls_only and not is_full:
         return (
             f"Not selected by this copy ({_selection_only(copy)}): the CommServe "
             f"copies no {job.get_level_display().lower()} job to it."
+        )
+
+    recent = read_at is not None and ended_shortly_before(job, read_at)
+    if (
+        recent
+        and copy.selects_fulls_only
+        and copy.job_selection != JobSelection.ALL_FULLS
+    ):
+        return (
+            f"Not listed yet: not yet copied, or not the full that this copy selects "
+            f"({_selection_only(copy)}). {_read_near_end(job, read_at)}"
+        )
+    if recent:
+        return (
+            f"Not listed yet: not yet copied. {_read_near_end(job, read_at)} The next "
+            "read of the copy's jobs after the auxiliary copy will show it."
         )
     if copy.selects_fulls_only and copy.job_selection != JobSelection.ALL_FULLS:
         return (
@@ -509,6 +539,16 @@ def not_listed_reason(copy: StoragePolicyCopy, job: Job) -> str:
     return (
         "Not listed: aged or not yet copied. The job aged from this copy before its "
         "job list was read, or the auxiliary copy has not copied it yet."
+    )
+
+
+def _read_near_end(job: Job, read_at: datetime) -> str:
+    read = f"{read_at:%Y-%m-%d %H:%M:%S} UTC"
+    if job.end_time is None or job.end_time > read_at:
+        return f"The copy's job list was read at {read}, before the job ended."
+    return (
+        f"The copy's job list was read at {read}, shortly after the job ended at "
+        f"{job.end_time:%Y-%m-%d %H:%M:%S} UTC."
     )
 
 
@@ -525,30 +565,15 @@ def _evaluate(
     pending: list[PendingAuxCopy],
 ) -> CopyVerdict:
     rule = context.rule
-    # Only the primary copy lists every completed job, so only there does a missing
-    # job mean that it aged.
-    unlisted = (
-        unlisted_jobs(jobs, rows, context.read_at)
-        if context.copy.copy_precedence == PRIMARY_PRECEDENCE
-        else frozenset()
-    )
     retention = rule_retention(rule, context.settings)
     if not context.client_aging_enabled:
         # The client's switch keeps every job of the chain, as the copy's switch does.
         retention = replace(retention, data_aging_enabled=False)
 
-    result = evaluate_chain(
-        [
-            job_record(row, rows.get(row.job_id), unlisted=row.job_id in unlisted)
-            for row in jobs
-        ],
-        retention,
-        context.now,
-        chain_key=f"{context.job.client_name} / {context.job.subclient_name}",
-        settings=context.engine,
-        pending_aux_copies=pending,
+    listing = _primary_listing(context, jobs, rows, retention, pending)
+    result = _reworded(
+        listing.result, context, listing.unlisted, rule.data_aging_enabled
     )
-    result = _reworded(result, context, unlisted, rule.data_aging_enabled)
     verdict = next(
         (item for item in result.verdicts if item.job_id == context.job.job_id), None
     )
@@ -568,7 +593,143 @@ def _evaluate(
         jobs_read_at=context.read_at,
         disagreement=disagreement,
         client_aging_enabled=context.client_aging_enabled,
+        not_listed_note=_not_listed_note(context, on_copy, listing),
     )
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """The chain's result, with the jobs the copy's job list leaves out by cause.
+
+    ``unlisted`` jobs count as aged. ``listed_late`` jobs ended too shortly before the
+    read to be listed, and the rules still kept the ``kept_at_read`` jobs at the read,
+    so neither aged.
+    """
+
+    result: ChainResult
+    unlisted: frozenset[int] = frozenset()
+    listed_late: frozenset[int] = frozenset()
+    kept_at_read: frozenset[int] = frozenset()
+
+
+def _primary_listing(
+    context: _CopyContext,
+    jobs: list[Job],
+    rows: dict[int, JobOnCopy],
+    retention: CopyRetention,
+    pending: list[PendingAuxCopy],
+) -> _Listing:
+    """Evaluate the chain, counting as aged the jobs the primary's job list leaves out.
+
+    Only the primary copy lists every completed job, so only there can a missing job
+    mean that it aged. A missing job that the job table does not mark aged counts as
+    aged only when it ended well before the read and the rules let it age by the read
+    (``kept_at``). Checking that takes a second evaluation of the chain.
+    """
+    if context.copy.copy_precedence != PRIMARY_PRECEDENCE:
+        return _Listing(_evaluate_chain(context, jobs, rows, retention, pending))
+
+    missing = unlisted_jobs(jobs, rows, context.read_at)
+    not_aged = {
+        job.job_id: job for job in jobs if job.job_id in missing and not job.is_aged
+    }
+    listed_late = frozenset(
+        job_id
+        for job_id, job in not_aged.items()
+        if ended_shortly_before(job, context.read_at)
+    )
+    undecided = frozenset(not_aged) - listed_late
+    result = _evaluate_chain(
+        context, jobs, rows, retention, pending, missing - listed_late - undecided
+    )
+
+    kept_at_read = frozenset(
+        verdict.job_id
+        for verdict in result.verdicts
+        if verdict.job_id in undecided and kept_at(verdict, context.read_at)
+    )
+    unlisted = missing - listed_late - kept_at_read
+    if undecided - kept_at_read:
+        result = _evaluate_chain(context, jobs, rows, retention, pending, unlisted)
+    return _Listing(result, unlisted, listed_late, kept_at_read)
+
+
+def _evaluate_chain(
+    context: _CopyContext,
+    jobs: list[Job],
+    rows: dict[int, JobOnCopy],
+    retention: CopyRetention,
+    pending: list[PendingAuxCopy],
+    unlisted: frozenset[int] = frozenset(),
+) -> ChainResult:
+    return evaluate_chain(
+        [
+            job_record(row, rows.get(row.job_id), unlisted=row.job_id in unlisted)
+            for row in jobs
+        ],
+        retention,
+        context.now,
+        chain_key=f"{context.job.client_name} / {context.job.subclient_name}",
+        settings=context.engine,
+        pending_aux_copies=pending,
+    )
+
+
+def kept_at(verdict: JobVerdict, moment: datetime | None) -> bool:
+    """Return True when the rules keep the job at ``moment``.
+
+    A job is kept when its computed retain-until is after ``moment``, or when it has
+    no date yet because a rule such as cycles or infinite retention keeps it.
+    """
+    if moment is None:
+        return False
+    if verdict.retain_until is not None:
+        return verdict.retain_until > moment
+    return verdict.reason not in (Reason.AGED, Reason.ELIGIBLE)
+
+
+def ended_shortly_before(job: Job, read_at: datetime | None) -> bool:
+    """Return True when the job ended after ``read_at`` or within ``LISTING_DELAY`` of it.
+
+    A job without an end time is still running, so no job list lists it yet.
+    """
+    if read_at is None:
+        return False
+    return job.end_time is None or job.end_time > read_at - LISTING_DELAY
+
+
+def _not_listed_note(
+    context: _CopyContext, on_copy: JobOnCopy | None, listing: _Listing
+) -> str:
+    """Explain why the primary copy's job list does not list a job that has not aged."""
+    job = context.job
+    read_at = context.read_at
+    if on_copy is not None or read_at is None or job.job_id in listing.unlisted:
+        return ""
+    if context.copy.copy_precedence != PRIMARY_PRECEDENCE or job.is_aged:
+        return ""
+    if job.outcome not in LISTED_OUTCOMES:
+        return ""
+
+    read = f"{read_at:%Y-%m-%d %H:%M:%S} UTC"
+    if job.end_time is None or job.end_time > read_at:
+        return (
+            f"Not listed yet: the copy's job list was read at {read}, before the job "
+            "ended. The next read of the copy's jobs will show it."
+        )
+    if job.job_id in listing.listed_late:
+        return (
+            f"Not listed yet: the copy's job list was read at {read}, shortly after "
+            f"the job ended at {job.end_time:%Y-%m-%d %H:%M:%S} UTC. The next read of "
+            "the copy's jobs will show it."
+        )
+    if job.job_id in listing.kept_at_read:
+        return (
+            f"Not listed yet: the copy's job list was read at {read}, while the "
+            "retention rules still kept the job, and the job table does not mark it "
+            "aged. The next read of the copy's jobs will show it."
+        )
+    return ""
 
 
 def _reworded(
