@@ -34,6 +34,36 @@ class AgingClock:
     source: str
     # The IANA zone set in the retention settings, "" when the offset is fixed.
     time_zone: str = ""
+    # The CommServe's time zone name that gave a fixed offset, "" otherwise.
+    commserve_time_zone: str = ""
+
+    @property
+    def sentence(self) -> str:
+        """Describe when data aging runs, with the UTC offset and where it comes from.
+
+        For an IANA zone: "Data aging runs daily at 03:30 America/New_York time
+        (UTC-05:00 today, follows daylight saving time, set in the retention settings)."
+        """
+        at = f"{self.aging_time:%H:%M}"
+        offset = format_utc_offset(self.utc_offset_minutes)
+        if self.time_zone:
+            return (
+                f"Data aging runs daily at {at} {self.time_zone} time ({offset} today, "
+                "follows daylight saving time, set in the retention settings)."
+            )
+        if self.commserve_time_zone:
+            return (
+                f"Data aging runs daily at {at} CommServe time ({offset}, from the "
+                f'CommServe\'s time zone name "{self.commserve_time_zone}").'
+            )
+        return f"Data aging runs daily at {at} UTC (no CommServe time zone is known)."
+
+
+def format_utc_offset(minutes: int) -> str:
+    """Format an offset from UTC in minutes as "UTC+01:00" or "UTC-05:30"."""
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
 def settings_for(commcell: CommCell | int) -> RetentionSettings:
@@ -93,6 +123,7 @@ def aging_clock(
             settings.aging_time,
             reported,
             f"time zone reported by the CommServe ({commcell.commserve_time_zone})",
+            commserve_time_zone=commcell.commserve_time_zone,
         )
     return AgingClock(settings.aging_time, 0, "UTC: no time zone known")
 

@@ -11,6 +11,7 @@ from apps.retention.assumptions import (
     aging_clock,
     describe,
     engine_settings,
+    format_utc_offset,
     parse_offset,
     settings_for,
 )
@@ -281,3 +282,52 @@ def test_describe_without_clock_lines():
         "Days-only retention is on: cycles are ignored."
     ]
     assert len(describe(settings)) == 3
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [(0, "UTC+00:00"), (120, "UTC+02:00"), (-300, "UTC-05:00"), (330, "UTC+05:30")],
+)
+def test_format_utc_offset(minutes, text):
+    assert format_utc_offset(minutes) == text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("moment", "offset"), [(WINTER, "UTC-05:00"), (SUMMER, "UTC-04:00")]
+)
+def test_clock_sentence_names_zone(moment, offset):
+    commcell = CommCellFactory()
+    settings = RetentionSettings.objects.create(
+        commcell=commcell, time_zone="America/New_York", aging_time=time(3, 30)
+    )
+
+    sentence = aging_clock(settings, commcell, moment).sentence
+
+    assert sentence == (
+        f"Data aging runs daily at 03:30 America/New_York time ({offset} today, "
+        "follows daylight saving time, set in the retention settings)."
+    )
+
+
+@pytest.mark.django_db
+def test_clock_sentence_fixed_offset():
+    commcell = CommCellFactory(commserve_time_zone="(UTC+02:00) Athens")
+
+    sentence = aging_clock(settings_for(commcell), commcell, SUMMER).sentence
+
+    assert sentence == (
+        "Data aging runs daily at 12:00 CommServe time (UTC+02:00, from the "
+        'CommServe\'s time zone name "(UTC+02:00) Athens").'
+    )
+
+
+@pytest.mark.django_db
+def test_clock_sentence_without_zone():
+    commcell = CommCellFactory(commserve_time_zone="")
+
+    sentence = aging_clock(settings_for(commcell), commcell, SUMMER).sentence
+
+    assert sentence == (
+        "Data aging runs daily at 12:00 UTC (no CommServe time zone is known)."
+    )

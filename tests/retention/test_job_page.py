@@ -91,7 +91,7 @@ def test_page_names_settings_in_use(viewer_client, disagreeing):
 
     assert "Days-only retention is on: cycles are ignored." in text
     assert "days only (retention settings)" in text
-    assert "UTC-05:00 (time zone reported by the CommServe" in text
+    assert "(UTC-05:00, from the CommServe&#x27;s time zone name" in text
 
 
 def test_page_escapes_hostile_names(viewer_client, disagreeing):
@@ -190,6 +190,8 @@ def test_page_dates_follow_dst(viewer_client, at_now):
 
     assert "2026-03-11 12:00 UTC-04:00" in text
     assert "offset of America/New_York on that date" in text
+    assert "America/New_York time (UTC-0" in text
+    assert "follows daylight saving time" in text
 
 
 def test_page_no_reported_date_not_compared(viewer_client, disagreeing):

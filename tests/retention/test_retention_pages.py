@@ -79,8 +79,10 @@ def test_copy_list_states_delay_sentence(viewer_client, estate):
         f"+{percent:.0f}%"
     ) in text
     assert "30 days / days only, fulls every 7.0 days: data kept 30." in text
-    assert "data aging runs daily at 12:00 CommServe time" in text
-    assert "UTC: no time zone known" in text
+    assert (
+        "Data aging runs daily at 12:00 UTC (no CommServe time zone is known)." in text
+    )
+    assert "minutes" not in text
 
 
 def test_copy_list_names_unknown_cycles(viewer_client, estate):
@@ -220,7 +222,8 @@ def test_cycle_analyzer_names_settings(viewer_client, estate):
 
     text = response.content.decode()
     assert "Days-only retention is on: cycles are ignored." in text
-    assert "time zone Europe/Berlin set in the retention settings" in text
+    assert "Europe/Berlin time (UTC+0" in text
+    assert "follows daylight saving time, set in the retention settings" in text
 
 
 def test_backup_success_flags_failing_plan(viewer_client, estate):

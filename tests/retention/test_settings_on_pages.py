@@ -74,3 +74,23 @@ def test_plan_page_names_only_its_commcell(viewer_client, estate):
     assert f'data-commcell="{other["commcell"].pk}"' in text
     assert f'data-commcell="{estate["commcell"].pk}"' not in text
     assert CHANGED not in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "retention:copy-list",
+        "retention:cycle-analyzer",
+        "retention:backup-success",
+    ],
+)
+def test_pages_state_zone_with_daylight_saving(viewer_client, estate, name):
+    RetentionSettings.objects.filter(commcell=estate["commcell"]).update(
+        time_zone="America/New_York"
+    )
+
+    text = viewer_client.get(reverse(name)).content.decode()
+
+    assert "Data aging runs daily at 12:00 America/New_York time (UTC-0" in text
+    assert "today, follows daylight saving time" in text
+    assert "minutes" not in text

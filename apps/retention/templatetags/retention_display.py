@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django import template
 
+from apps.retention.assumptions import format_utc_offset
 from apps.retention.classification import DAYS_ONLY_CYCLES, INFINITE_DAYS
 from apps.retention.engine import EngineSettings
 from apps.retention.engine.clock import format_local
@@ -63,9 +64,7 @@ def commserve_time(moment: datetime | None, clock: EngineSettings | int | None) 
 @register.filter
 def utc_offset(minutes: int) -> str:
     """Show an offset from UTC in minutes as "UTC+01:00" or "UTC-05:30"."""
-    sign = "-" if minutes < 0 else "+"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{rest:02d}"
+    return format_utc_offset(minutes)
 
 
 @register.filter
