@@ -175,7 +175,7 @@ def describe(settings: RetentionSettings, *, with_clock: bool = True) -> list[st
 
     if settings.cycles_when_unknown != default.cycles_when_unknown:
         lines.append(
-            f"{settings.cycles_when_unknown} cycles are assumed where the CommServe "
+            f"{settings.cycles_when_unknown:,} cycles are assumed where the CommServe "
             "reports days only."
         )
     if not settings.week_starts_monday:
@@ -197,7 +197,7 @@ def describe(settings: RetentionSettings, *, with_clock: bool = True) -> list[st
     ):
         lines.append(
             "A copy gets a disagreement finding when at least "
-            f"{settings.disagreement_min_jobs} of its compared jobs or "
+            f"{settings.disagreement_min_jobs:,} of its compared jobs or "
             f"{settings.disagreement_min_percent:g}% of them disagree with the "
             "CommServe."
         )

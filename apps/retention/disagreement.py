@@ -14,7 +14,6 @@ from apps.core.findings import FindingData
 
 from .assumptions import describe
 from .data_quality import MAX_EXAMPLES
-from .engine.cadence import plural
 from .models import ChainCadence, CopyRetentionSummary, RetentionSettings
 
 # A copy with at least this share of its compared jobs disagreeing (and at least
@@ -99,14 +98,14 @@ def _disagreement_finding(
     tolerance = settings.disagreement_tolerance_days
 
     title = (
-        f"The CommServe's retain-until date or aged state of {count} of "
-        f"{plural(compared, 'compared job')} on this copy differs from the computed "
+        f"The CommServe's retain-until date or aged state of {count:,} of "
+        f"{counted(compared, 'compared job')} on this copy differs from the computed "
         f"one by more than {tolerance:g} day{'' if tolerance == 1 else 's'}"
     )
     title += "." if largest is None else f", by up to {largest:.1f} days."
     if extended:
         title += (
-            f" {plural(extended, 'more job')} kept by extended retention "
+            f" {counted(extended, 'more job')} kept by extended retention "
             f"{'was' if extended == 1 else 'were'} not compared."
         )
 
@@ -155,7 +154,7 @@ def _below_threshold_finding(
     jobs = sum(summary.disagreeing_job_count for summary in summaries)
     copies = len(summaries)
     threshold = (
-        f"{settings.disagreement_min_jobs} jobs or "
+        f"{settings.disagreement_min_jobs:,} jobs or "
         f"{settings.disagreement_min_percent:g}% of the compared jobs"
     )
     examples = sorted(
@@ -168,8 +167,8 @@ def _below_threshold_finding(
         subject_id=commcell.pk,
         subject_name=commcell.name,
         title=(
-            f"{'1 copy has' if copies == 1 else f'{copies} copies have'} CommServe retain-until dates that "
-            f"differ from the computed ones for {plural(jobs, 'job')} in all, each "
+            f"{'1 copy has' if copies == 1 else f'{copies:,} copies have'} CommServe retain-until dates that "
+            f"differ from the computed ones for {counted(jobs, 'job')} in all, each "
             f"below the finding threshold of {threshold}."
         ),
         recommendation=(
@@ -210,6 +209,11 @@ def compared_job_count(summary: CopyRetentionSummary | ChainCadence) -> int:
     because the SQL analysis does not model extended retention.
     """
     return summary.reported_job_count - summary.extended_retention_job_count
+
+
+def counted(count: int, noun: str) -> str:
+    """Return a count with thousands separators and its noun: "1 job", "1,200 jobs"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _round(value: float | None) -> float | None:

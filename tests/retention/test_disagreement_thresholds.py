@@ -13,6 +13,7 @@ from apps.retention import sql as retention_sql
 from apps.retention.analysis import ANALYZER_NAME, analyze_cycles
 from apps.retention.assumptions import describe
 from apps.retention.disagreement import (
+    counted,
     disagreement_reaches_threshold,
     disagreement_severity,
 )
@@ -79,6 +80,22 @@ def test_describe_names_thresholds():
         "A copy gets a disagreement finding when at least 25 of its compared jobs "
         "or 1% of them disagree with the CommServe."
     ]
+
+
+def test_describe_separates_thousands():
+    settings = RetentionSettings(disagreement_min_jobs=1_000_000)
+
+    (line,) = describe(settings)
+
+    assert "at least 1,000,000 of its compared jobs" in line
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [(1, "1 job"), (999, "999 jobs"), (1_000_000, "1,000,000 jobs")],
+)
+def test_counted_separates_thousands(count, text):
+    assert counted(count, "job") == text
 
 
 def test_describe_omits_default_thresholds():
@@ -236,3 +253,29 @@ def test_finding_page_links_example_job(viewer_client, estate):
     assert f'<a href="{url}" data-example-job>Open job {jobs[0].job_id}</a>' in text
     assert f'<td><a href="{url}">{url}</a></td>' in text
     assert f"page of job {jobs[0].job_id} ({url})" in finding.recommendation
+
+
+def test_finding_texts_separate_thousands(estate):
+    list_forty_jobs_one_disagreeing(estate)
+    RetentionSettings.objects.create(
+        commcell=estate["commcell"],
+        disagreement_min_jobs=1_000_000,
+        disagreement_min_percent=2.5,
+    )
+
+    (finding,) = findings_by_code(estate["commcell"])[DISAGREEMENT]
+
+    assert "at least 1,000,000 of its compared jobs" in finding.recommendation
+
+
+def test_below_threshold_title_separates_thousands(estate):
+    list_forty_jobs_one_disagreeing(estate)
+    RetentionSettings.objects.create(
+        commcell=estate["commcell"],
+        disagreement_min_jobs=1_000_000,
+        disagreement_min_percent=2.6,
+    )
+
+    (finding,) = findings_by_code(estate["commcell"])[BELOW]
+
+    assert "threshold of 1,000,000 jobs or 2.6%" in finding.title
