@@ -56,24 +56,28 @@ class StandardPagination(CheckedListQueryMixin, PageNumberPagination):
         self.check_list_query(request, queryset, view)
         return super().paginate_queryset(queryset, request, view)
 
-    def get_page_number(self, request: Request, paginator: Any) -> int | str:
+    def get_page_number(self, request: Request, paginator: Any) -> int:
         raw = request.query_params.get(self.page_query_param)
         if raw is None:
             return 1
         if raw in self.last_page_strings:
-            return raw
+            return paginator.num_pages
+        return check_page_number(raw, self.page_query_param)
 
-        number = _positive_whole_number(raw)
-        if number is None:
-            raise ValidationError(
-                {
-                    self.page_query_param: [
-                        f"Invalid page {raw!r}: the page must be a positive whole "
-                        "number, such as 1."
-                    ]
-                }
-            )
-        return number
+
+def check_page_number(raw: str, param: str = "page") -> int:
+    """Return a page number, or raise a 400 keyed by `param` when it is not one."""
+    number = _positive_whole_number(raw)
+    if number is None:
+        raise ValidationError(
+            {
+                param: [
+                    f"Invalid page {raw!r}: the page must be a positive whole "
+                    "number, such as 1."
+                ]
+            }
+        )
+    return number
 
 
 def check_ordering(request: Request, queryset: QuerySet, view: Any) -> None:

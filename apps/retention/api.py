@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 
 from apps.commcell.models import Job, Plan
 from apps.core.api import MAX_ID
+from apps.core.pagination import StandardPagination, check_ordering, check_page_number
 
 from .analysis import delay_percent
 from .backup_success import success_rows, with_blocked_chains
@@ -22,6 +24,7 @@ from .filters import CYCLE_SORTS, CycleAnalyzerFilterSet, RetentionRuleFilterSet
 from .job_retention import job_retention
 from .models import ChainCadence, CopyRetentionSummary, RetentionRule
 from .plan_detail import (
+    WAITING_PAGE_SIZE,
     plan_clients,
     plan_copies,
     plan_findings,
@@ -492,7 +495,39 @@ class JobRetentionView(GenericAPIView):
 
 
 class PlanPageQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(required=False, default=1, min_value=1)
+    """Query parameters of the plan retention detail, as the schema lists them."""
+
+    page = serializers.IntegerField(
+        required=False, default=1, min_value=1, help_text="Page of waiting jobs."
+    )
+    page_size = serializers.IntegerField(
+        required=False,
+        help_text=f"Waiting jobs per page, always {WAITING_PAGE_SIZE}.",
+    )
+
+
+def _waiting_page_number(request: Request, view: GenericAPIView) -> int:
+    """Return the requested page of waiting jobs after checking the list query.
+
+    The page size is fixed because the first page is stored at that size after
+    each analysis, and the jobs come in one fixed order.
+    """
+    check_ordering(request, view.get_queryset(), view)
+
+    size = request.query_params.get("page_size")
+    if size is not None and size.strip() != str(WAITING_PAGE_SIZE):
+        raise ValidationError(
+            {
+                "page_size": [
+                    f"Invalid page size {size!r}: a plan's waiting jobs come in "
+                    f"pages of {WAITING_PAGE_SIZE}, the size stored after each "
+                    f"analysis, so send {WAITING_PAGE_SIZE} or leave page_size out."
+                ]
+            }
+        )
+
+    raw = request.query_params.get("page")
+    return 1 if raw is None else check_page_number(raw)
 
 
 class PlanRetentionView(GenericAPIView):
@@ -507,8 +542,7 @@ class PlanRetentionView(GenericAPIView):
         parameters=[PlanPageQuerySerializer],
     )
     def get(self, request: Request, pk: int) -> Response:
-        query = PlanPageQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        page_number = _waiting_page_number(request, self)
         plan = self.get_object()
 
         copies = list(plan_copies(plan))
@@ -525,7 +559,17 @@ class PlanRetentionView(GenericAPIView):
             }
             for item in plan_pools(plan, copies)
         ]
-        waiting = waiting_jobs(plan, timezone.now(), query.validated_data["page"])
+        waiting = waiting_jobs(plan, timezone.now(), page_number)
+        last_page = max(1, -(-waiting.total // WAITING_PAGE_SIZE))
+        if page_number > last_page:
+            # NOTE: waiting_jobs computes the last page for a number past it, so
+            # this 404 reads every job of the storage policy twice.
+            raise NotFound(
+                StandardPagination.invalid_page_message.format(
+                    page_number=page_number, message="That page contains no results"
+                )
+            )
+
         data = {
             "plan": plan,
             "clients": clients,

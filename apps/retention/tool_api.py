@@ -8,16 +8,16 @@ is stored yet.
 
 import logging
 from dataclasses import asdict
-from typing import Any
 
-from django.core.paginator import Paginator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.pagination import StandardPagination
 from apps.core.permissions import IsViewer
 
 from .forms_tools import CommCellFilterForm, RetentionCheckerForm
@@ -27,15 +27,15 @@ from .tools.store import computed_range, group_stored_reviews, stored_results
 
 logger = logging.getLogger(__name__)
 
-MAX_PAGE_SIZE = 100
-
 FILTER_PARAMETERS = [
     OpenApiParameter("commcell", int, description="Limit to one CommCell (its id)."),
 ]
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", int, description="Page number, from 1."),
+    OpenApiParameter("page", int, description="Page number, from 1, or last."),
     OpenApiParameter(
-        "page_size", int, description=f"Items per page, 1 to {MAX_PAGE_SIZE}."
+        "page_size",
+        int,
+        description=f"Items per page, 1 to {StandardPagination.max_page_size}.",
     ),
 ]
 
@@ -53,98 +53,74 @@ def _commcell_id(request: Request) -> int | None:
     return form.cleaned_data["commcell"].pk
 
 
-def _page_size(request: Request, default: int) -> int:
-    value = request.query_params.get("page_size", "")
-    if not value:
-        return default
-    try:
-        size = int(value)
-    except ValueError:
-        size = 0
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ToolInputError(
-            f"page_size {value!r} is invalid: enter a whole number from 1 to "
-            f"{MAX_PAGE_SIZE}."
-        )
-    return size
+class StoredToolView(GenericAPIView):
+    """One page of a tool's stored results, in the order the analysis stored them.
+
+    Paging goes through `StandardPagination`, so `page`, `page_size` and `ordering`
+    are checked as on every other list. The list has a fixed order, and a page past
+    the last one is not found.
+    """
+
+    permission_classes = [IsViewer]
+    filter_backends: list = []
+    tool: str
+    default_page_size: int
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS + PAGE_PARAMETERS, responses=OpenApiTypes.OBJECT
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            commcell_id = _commcell_id(request)
+        except ToolInputError as error:
+            return Response({"errors": [str(error)]}, status=400)
+
+        self.paginator.page_size = self.default_page_size
+        rows = self.paginate_queryset(stored_results(self.tool, commcell_id))
+        paginator = self.paginator.page.paginator
+        body = {
+            "count": paginator.count,
+            "page": self.paginator.page.number,
+            "num_pages": paginator.num_pages,
+            "computed_at": computed_range(commcell_id)["oldest"],
+            **self.shape_results([row.data for row in rows]),
+        }
+        return Response(body)
+
+    def shape_results(self, results: list[dict]) -> dict[str, list]:
+        """Return the page's stored rows under the key of the response body."""
+        return {"results": results}
 
 
-def _paged(request: Request, items: Any, default_size: int):
-    paginator = Paginator(items, _page_size(request, default_size))
-    page = paginator.get_page(request.query_params.get("page"))
-    meta = {
-        "count": paginator.count,
-        "page": page.number,
-        "num_pages": paginator.num_pages,
-    }
-    return page, meta
-
-
-def _bad_request(error: ToolInputError) -> Response:
-    return Response({"errors": [str(error)]}, status=400)
-
-
-def _stored(request: Request, tool: str, default_size: int) -> Response:
-    """Return one page of a tool's stored results with the paging fields."""
-    try:
-        commcell_id = _commcell_id(request)
-        page, meta = _paged(request, stored_results(tool, commcell_id), default_size)
-    except ToolInputError as error:
-        return _bad_request(error)
-    computed = computed_range(commcell_id)
-    results = [row.data for row in page.object_list]
-    return Response({**meta, "computed_at": computed["oldest"], "results": results})
-
-
-class OptimizerAPIView(APIView):
+class OptimizerAPIView(StoredToolView):
     """Rules grouped by intent with recommended changes and their impact."""
 
-    permission_classes = [IsViewer]
+    tool = ToolResult.Tool.OPTIMIZER
+    default_page_size = 20
 
-    @extend_schema(
-        parameters=FILTER_PARAMETERS + PAGE_PARAMETERS, responses=OpenApiTypes.OBJECT
-    )
-    def get(self, request: Request) -> Response:
-        response = _stored(request, ToolResult.Tool.OPTIMIZER, 20)
-        if response.status_code == 200:
-            response.data["groups"] = group_stored_reviews(response.data.pop("results"))
-        return response
+    def shape_results(self, results: list[dict]) -> dict[str, list]:
+        return {"groups": group_stored_reviews(results)}
 
 
-class ReclamationAPIView(APIView):
+class ReclamationAPIView(StoredToolView):
     """Per pool: aged data not yet freed, eligible data and a timeline by day."""
 
-    permission_classes = [IsViewer]
-
-    @extend_schema(
-        parameters=FILTER_PARAMETERS + PAGE_PARAMETERS, responses=OpenApiTypes.OBJECT
-    )
-    def get(self, request: Request) -> Response:
-        return _stored(request, ToolResult.Tool.RECLAMATION, 10)
+    tool = ToolResult.Tool.RECLAMATION
+    default_page_size = 10
 
 
-class DedupAPIView(APIView):
+class DedupAPIView(StoredToolView):
     """Dedup pools, their savings, and what extended retention holds back."""
 
-    permission_classes = [IsViewer]
-
-    @extend_schema(
-        parameters=FILTER_PARAMETERS + PAGE_PARAMETERS, responses=OpenApiTypes.OBJECT
-    )
-    def get(self, request: Request) -> Response:
-        return _stored(request, ToolResult.Tool.DEDUP, 20)
+    tool = ToolResult.Tool.DEDUP
+    default_page_size = 20
 
 
-class ScheduleAPIView(APIView):
+class ScheduleAPIView(StoredToolView):
     """Full cadence and timing per storage policy, measured from job history."""
 
-    permission_classes = [IsViewer]
-
-    @extend_schema(
-        parameters=FILTER_PARAMETERS + PAGE_PARAMETERS, responses=OpenApiTypes.OBJECT
-    )
-    def get(self, request: Request) -> Response:
-        return _stored(request, ToolResult.Tool.SCHEDULES, 50)
+    tool = ToolResult.Tool.SCHEDULES
+    default_page_size = 50
 
 
 CHECKER_REQUEST = inline_serializer(

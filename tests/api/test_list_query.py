@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.filters import OrderingFilter
+from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 
 pytestmark = pytest.mark.django_db
@@ -22,21 +23,45 @@ def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
             yield prefix + str(pattern.pattern), pattern
 
 
+def _pages_in_get(pattern: URLPattern) -> bool:
+    """Return whether a route's view is a GenericAPIView whose `get` pages a query."""
+    view = getattr(pattern.callback, "view_class", None)
+    if view is None or not issubclass(view, GenericAPIView):
+        return False
+    get = getattr(view, "get", None)
+    return get is not None and "paginate_queryset" in get.__code__.co_names
+
+
 def _list_endpoints() -> list[tuple[str, type]]:
-    """Return (URL, view class) for every API route whose GET is a list."""
+    """Return (URL, view class) for every API route whose GET is a list.
+
+    A list is a viewset's `list` action, or a view outside a viewset whose `get`
+    calls `paginate_queryset` on a route without a path parameter.
+    """
     endpoints = []
     for route, pattern in _walk(get_resolver().url_patterns):
+        if not route.startswith("api/") or "format" in route:
+            continue
+
         actions = getattr(pattern.callback, "actions", None) or {}
-        if not route.startswith("api/") or actions.get("get") != "list":
+        if actions.get("get") == "list":
+            view = pattern.callback.cls
+        elif "<" not in route and _pages_in_get(pattern):
+            view = pattern.callback.view_class
+        else:
             continue
-        if "format" in route:
-            continue
+
         url = "/" + route.replace("^", "").replace("$", "")
-        endpoints.append((url, pattern.callback.cls))
+        endpoints.append((url, view))
     return endpoints
 
 
 LIST_ENDPOINTS = _list_endpoints()
+NUMBERED_ENDPOINTS = [
+    (url, view)
+    for url, view in LIST_ENDPOINTS
+    if not issubclass(view.pagination_class, CursorPagination)
+]
 
 
 def _first_error(response, param: str) -> str:
@@ -49,6 +74,11 @@ def test_list_endpoints_found():
     assert "/api/storage-pools/" in urls
     assert "/api/jobs/" in urls
     assert "/api/findings/" in urls
+    assert "/api/retention/cycle-analyzer/" in urls
+    assert "/api/analyzers/dedup/" in urls
+    assert "/api/analyzers/optimizer/" in urls
+    assert "/api/analyzers/reclamation/" in urls
+    assert "/api/analyzers/schedules/" in urls
 
 
 @pytest.mark.parametrize(("url", "view"), LIST_ENDPOINTS)
@@ -136,8 +166,16 @@ def test_page_number_one_and_page_size_accepted(admin_role_client):
     assert response.json()["count"] == 0
 
 
-def test_page_past_last_is_not_found(admin_role_client):
-    response = admin_role_client.get("/api/storage-pools/", {"page": "9"})
+@pytest.mark.parametrize(("url", "view"), NUMBERED_ENDPOINTS)
+def test_list_accepts_last_page(admin_role_client, url, view):
+    response = admin_role_client.get(url, {"page": "last"})
+
+    assert response.status_code == 200, response.content[:300]
+
+
+@pytest.mark.parametrize(("url", "view"), NUMBERED_ENDPOINTS)
+def test_list_past_last_page(admin_role_client, url, view):
+    response = admin_role_client.get(url, {"page": "99999"})
 
     assert response.status_code == 404
-    assert "Invalid page 9" in response.json()["detail"]
+    assert "Invalid page 99999" in response.json()["detail"]

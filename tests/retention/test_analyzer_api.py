@@ -8,7 +8,11 @@ from django.urls import reverse
 from apps.commcell.models import JobOnCopy
 from apps.retention import api
 from apps.retention.analysis import analyze_cycles
-from tests.factories import RetentionRuleFactory, StoragePolicyCopyFactory
+from tests.factories import (
+    PlanFactory,
+    RetentionRuleFactory,
+    StoragePolicyCopyFactory,
+)
 from tests.retention.chains import NOW, build_estate
 from tests.retention.sql.scenarios import day
 
@@ -138,15 +142,82 @@ def test_plan_retention(viewer_client, estate):
     assert len(body["waiting_jobs"]) == 50
 
 
-def test_plan_retention_rejects_bad_page(viewer_client, estate):
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            {"page": "abc"},
+            "Invalid page 'abc': the page must be a positive whole number, such as 1.",
+        ),
+        (
+            {"page": "0"},
+            "Invalid page '0': the page must be a positive whole number, such as 1.",
+        ),
+        (
+            {"page": "-1"},
+            "Invalid page '-1': the page must be a positive whole number, such as 1.",
+        ),
+        (
+            {"page_size": "100000"},
+            "Invalid page size '100000': a plan's waiting jobs come in pages of 50",
+        ),
+        ({"page_size": "abc"}, "Invalid page size 'abc'"),
+        (
+            {"ordering": "nope"},
+            "Invalid ordering 'nope': this list has a fixed order.",
+        ),
+    ],
+)
+def test_plan_retention_rejects_bad_query(viewer_client, estate, query, message):
+    plan = estate["failing"]
+
+    response = viewer_client.get(reverse("plan-retention", args=[plan.pk]), query)
+
+    (param,) = query
+    assert response.status_code == 400
+    assert list(response.json()) == [param]
+    assert response.json()[param][0].startswith(message)
+
+
+def test_plan_retention_second_page(viewer_client, estate):
     plan = estate["failing"]
 
     response = viewer_client.get(
-        reverse("plan-retention", args=[plan.pk]), {"page": "0"}
+        reverse("plan-retention", args=[plan.pk]), {"page": "2", "page_size": "50"}
     )
 
-    assert response.status_code == 400
-    assert "page" in response.json()
+    body = response.json()
+    assert response.status_code == 200
+    assert body["waiting_page"] == 2
+    assert body["waiting_total"] == 60
+    assert len(body["waiting_jobs"]) == 10
+
+
+@pytest.mark.parametrize("with_policy", [True, False])
+def test_plan_retention_without_waiting_jobs(viewer_client, with_policy):
+    plan = PlanFactory() if with_policy else PlanFactory(storage_policy=None)
+    url = reverse("plan-retention", args=[plan.pk])
+
+    first = viewer_client.get(url)
+    second = viewer_client.get(url, {"page": "2"})
+
+    assert first.status_code == 200
+    assert first.json()["waiting_total"] == 0
+    assert second.status_code == 404
+    assert second.json()["detail"] == "Invalid page 2: That page contains no results."
+
+
+def test_plan_retention_past_last_page(viewer_client, estate):
+    plan = estate["failing"]
+
+    response = viewer_client.get(
+        reverse("plan-retention", args=[plan.pk]), {"page": "3"}
+    )
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == (
+        "Invalid page 3: That page contains no results."
+    )
 
 
 @pytest.fixture

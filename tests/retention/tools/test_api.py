@@ -62,19 +62,55 @@ def test_reclamation_api_timeline(viewer_client, analyzed):
     assert pool["warning"]
 
 
+def test_read_api_rejects_unknown_commcell(viewer_client):
+    response = viewer_client.get(READ_URLS[1], {"commcell": "999"})
+
+    assert response.status_code == 400
+    assert "CommCell 999 was not found" in response.json()["errors"][0]
+
+
+PAGE_MESSAGE = "the page must be a positive whole number, such as 1."
+SIZE_MESSAGE = "send a whole number from 1 to 1000."
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"commcell": "999"}, "CommCell 999 was not found"),
-        ({"page_size": "0"}, "page_size '0' is invalid"),
-        ({"page_size": "x"}, "page_size 'x' is invalid"),
+        ({"page": "abc"}, f"Invalid page 'abc': {PAGE_MESSAGE}"),
+        ({"page": "0"}, f"Invalid page '0': {PAGE_MESSAGE}"),
+        ({"page_size": "0"}, f"Invalid page size '0': {SIZE_MESSAGE}"),
+        ({"page_size": "x"}, f"Invalid page size 'x': {SIZE_MESSAGE}"),
+        ({"page_size": "1001"}, f"Invalid page size '1001': {SIZE_MESSAGE}"),
+        ({"ordering": "nope"}, "Invalid ordering 'nope': this list has a fixed order."),
     ],
 )
-def test_read_api_rejects_bad_query(viewer_client, query, message):
-    response = viewer_client.get(READ_URLS[1], query)
+@pytest.mark.parametrize("url", READ_URLS)
+def test_read_api_rejects_bad_paging(viewer_client, url, query, message):
+    response = viewer_client.get(url, query)
 
+    (param,) = query
     assert response.status_code == 400
-    assert message in response.json()["errors"][0]
+    assert response.json() == {param: [message]}
+
+
+@pytest.mark.parametrize("url", READ_URLS)
+def test_read_api_past_last_page(viewer_client, analyzed, url):
+    response = viewer_client.get(url, {"page": "99999"})
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == (
+        "Invalid page 99999: That page contains no results."
+    )
+
+
+def test_read_api_pages_with_size_and_last(viewer_client, analyzed):
+    response = viewer_client.get(READ_URLS[0], {"page": "last", "page_size": "1000"})
+
+    data = response.json()
+    assert response.status_code == 200
+    assert data["count"] == 1
+    assert data["page"] == 1
+    assert data["num_pages"] == 1
 
 
 def test_checker_api_plan_change(viewer_client, weekly_pool):
