@@ -139,7 +139,9 @@ class CommCell(models.Model):
     def clean(self) -> None:
         super().clean()
         errors = {}
-        url_error = base_url_error(self.base_url)
+        # An empty URL already has an error: the form's, which names the typed value,
+        # or the field's own "cannot be blank". A second one would quote "".
+        url_error = base_url_error(self.base_url) if self.base_url else ""
         if url_error:
             errors["base_url"] = url_error
         if self.auth_type == self.AuthType.PASSWORD and not self.username:
@@ -204,7 +206,8 @@ def base_url_error(url: str) -> str:
         )
     if parts.scheme not in ("http", "https"):
         return (
-            f"{url} is not an http or https URL; enter the https URL of the REST API."
+            f'"{url}" is not an http or https URL. Enter the https URL of the REST '
+            "API, such as https://commserve.example.com/webconsole/api."
         )
     return ""
 

@@ -1,4 +1,5 @@
 from datetime import time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,23 @@ from apps.commcell.models import CommCell, Plan, StoragePolicy, StoragePolicyCop
 from .severity import SEVERITY_RANK, Severity
 
 __all__ = ["SEVERITY_RANK", "RetentionRule", "RetentionSettings", "Severity"]
+
+
+class MinimumOneIntegerField(models.PositiveIntegerField):
+    """A positive integer whose form input starts at 1 as its validator does.
+
+    PositiveIntegerField gives its form field a minimum of 0, which would reject -1
+    with "greater than or equal to 0" while the validator rejects 0 with "greater
+    than or equal to 1".
+    """
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"min_value": 1, **kwargs})
+
+    def deconstruct(self) -> Any:
+        # The column is a PositiveIntegerField's, so migrations record that class.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.PositiveIntegerField", args, kwargs
 
 
 class RetentionRule(models.Model):
@@ -407,7 +425,7 @@ class RetentionSettings(models.Model):
         help_text="Days by which the CommServe's retain-until date may differ from "
         "the computed one before the job is flagged (0 to 365).",
     )
-    disagreement_min_jobs = models.PositiveIntegerField(
+    disagreement_min_jobs = MinimumOneIntegerField(
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
         help_text="A copy gets a disagreement finding when at least this many of its "
@@ -446,8 +464,8 @@ class RetentionSettings(models.Model):
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValidationError(
                     {
-                        "time_zone": f"{self.time_zone!r} is not an IANA time zone; "
-                        "enter a name such as Europe/Berlin or America/New_York, or "
+                        "time_zone": f'"{self.time_zone}" is not an IANA time zone. '
+                        "Enter a name such as Europe/Berlin or America/New_York, or "
                         "leave it blank."
                     }
                 ) from None

@@ -415,3 +415,30 @@ def test_admin_forget_identity_action(admin_role_client):
     assert commcell.commserve_cv_id is None
     assert commcell.commserve_identity_name == ""
     assert entry.before == {"commserve_cv_id": 2, "commserve_identity_name": "cs01"}
+
+
+def test_admin_rejects_script_url_once(admin_role_client):
+    response = admin_role_client.post(
+        ADD_URL, form_data(base_url="javascript:alert(1)")
+    )
+
+    errors = response.context["adminform"].form.errors["base_url"]
+    assert response.status_code == 200
+    assert len(errors) == 1, errors
+    assert '"javascript:alert(1)"' in errors[0]
+    assert "  " not in errors[0]
+    assert not CommCell.objects.exists()
+
+
+def test_admin_rejects_ftp_url_naming_it(admin_role_client):
+    response = admin_role_client.post(
+        ADD_URL, form_data(base_url="ftp://cs-prod.example.invalid/api")
+    )
+
+    errors = response.context["adminform"].form.errors["base_url"]
+    assert errors == [
+        '"ftp://cs-prod.example.invalid/api" is not an http or https URL. Enter the '
+        "https URL of the REST API, such as "
+        "https://commserve.example.com/webconsole/api."
+    ]
+    assert not CommCell.objects.exists()

@@ -164,9 +164,9 @@ def test_admin_rejects_unknown_time_zone(admin_role_client):
     )
 
     assert response.status_code == 200
-    assert (
-        "&#x27;Mars/Olympus&#x27; is not an IANA time zone" in response.content.decode()
-    )
+    text = response.content.decode()
+    assert "&quot;Mars/Olympus&quot; is not an IANA time zone." in text
+    assert "&#x27;Mars/Olympus&#x27;" not in text
     assert not RetentionSettings.objects.exists()
     assert not AuditLog.objects.filter(action__startswith="retention.settings").exists()
 
@@ -266,7 +266,8 @@ def test_settings_reject_non_canonical_zones(zone):
     with pytest.raises(ValidationError) as raised:
         settings.full_clean()
 
-    assert f"{zone!r} is not an IANA time zone" in str(raised.value)
+    message = raised.value.message_dict["time_zone"][0]
+    assert message.startswith(f'"{zone}" is not an IANA time zone.')
 
 
 @pytest.mark.django_db
@@ -331,3 +332,40 @@ def test_clock_sentence_without_zone():
     assert sentence == (
         "Data aging runs daily at 12:00 UTC (no CommServe time zone is known)."
     )
+
+
+def settings_form(commcell, **overrides) -> dict:
+    data = {
+        "commcell": commcell.pk,
+        "aging_time": "12:00",
+        "cycles_when_unknown": "1",
+        "open_cycle_factor": "2",
+        "disagreement_tolerance_days": "1",
+        "disagreement_min_jobs": "10",
+        "disagreement_min_percent": "1",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["-1", "0"])
+def test_admin_min_jobs_starts_at_one(admin_role_client, value):
+    commcell = CommCellFactory()
+
+    response = admin_role_client.post(
+        f"{URL}add/", settings_form(commcell, disagreement_min_jobs=value)
+    )
+
+    errors = response.context["adminform"].form.errors["disagreement_min_jobs"]
+    assert errors == [f'"{value}": Ensure this value is greater than or equal to 1.']
+    assert not RetentionSettings.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_min_jobs_input_min_one(admin_role_client):
+    response = admin_role_client.get(f"{URL}add/")
+
+    text = response.content.decode()
+    field = text.split('name="disagreement_min_jobs"')[1].split(">")[0]
+    assert 'min="1"' in field
