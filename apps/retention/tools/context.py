@@ -47,31 +47,13 @@ class ToolSettings:
         return list(self.lines)
 
 
-def clock_sentence(aging: time, offset_minutes: int, source: str) -> str:
-    """Describe when data aging runs and where its UTC offset comes from."""
-    if offset_minutes == 0 and source.startswith("UTC"):
-        return (
-            f"Data aging runs daily at {aging:%H:%M} UTC: no CommServe time zone is "
-            "known."
-        )
-    sign = "-" if offset_minutes < 0 else "+"
-    hours, minutes = divmod(abs(offset_minutes), 60)
-    return (
-        f"Data aging runs daily at {aging:%H:%M} CommServe time "
-        f"(UTC{sign}{hours:02d}:{minutes:02d}, {source})."
-    )
-
-
 def tool_settings(commcell: CommCell, now: datetime) -> ToolSettings:
     """Resolve a CommCell's retention settings and aging clock at ``now``."""
     row = stored_settings(commcell)
     clock = aging_clock(row, commcell, now)
     # The clock sentence already names a changed aging time.
     others = describe(row, with_clock=False)
-    lines = (
-        clock_sentence(clock.aging_time, clock.utc_offset_minutes, clock.source),
-        *others,
-    )
+    lines = (clock.sentence, *others)
     return ToolSettings(
         engine=engine_settings(row, commcell, now),
         days_only=row.days_only_retention,

@@ -283,15 +283,15 @@ def test_settings_named_on_pages(name, viewer_client, weekly_pool):
     assert "Retention settings in use" in text
     assert "Days-only retention is on: cycles are ignored." in text
     assert (
-        "Data aging runs daily at 09:30 CommServe time (UTC+01:00, time zone "
-        "Europe/Berlin set in the retention settings)." in text
+        "Data aging runs daily at 09:30 Europe/Berlin time (UTC+01:00 today, "
+        "follows daylight saving time, set in the retention settings)." in text
     )
 
 
 def test_default_settings_name_clock(viewer_client, analyzed):
     text = page_text(viewer_client.get(reverse("analyzers:optimizer")))
 
-    assert "Data aging runs daily at 12:00 UTC: no CommServe time zone is known." in (
+    assert "Data aging runs daily at 12:00 UTC (no CommServe time zone is known)." in (
         text
     )
     assert "Days-only retention is on" not in text
