@@ -41,7 +41,7 @@ POSTGRESQL = Dialect(
     # in memory, an estimate. Larger scopes spill to temporary files, about 100 MB
     # at one million jobs. Just-in-time compilation of the analysis's expressions
     # took 3.5 s of a 10.7 s refresh of one million jobs (planner cost about
-    # 525,000) and saved 7 s of 67 s at ten million (cost about 5,700,000), so it
+    # 525,000). It saved 7 s of 67 s at ten million (cost about 5,700,000). So it
     # starts at a cost of 2,500,000, about four million jobs. SET LOCAL ends with
     # the transaction.
     session_setup=(
@@ -67,8 +67,8 @@ SQLITE = Dialect(
     fence="",
     temp_schema="temp",
     temp_table_end="",
-    # SQLite computes a CTE that is read once only once; MATERIALIZED would need
-    # SQLite 3.35.
+    # SQLite stores a grouped subquery that a join reads (MATERIALIZE in its query
+    # plan), so the keyword, which would need SQLite 3.35, is left out.
     materialized="",
     stream_in_transaction=False,
 )
