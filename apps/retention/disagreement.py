@@ -160,6 +160,15 @@ def _below_threshold_finding(
     examples = sorted(
         summaries, key=lambda summary: (-summary.disagreeing_job_count, summary.pk)
     )[:MAX_EXAMPLES]
+    # The finding pages link the first example job, of the copy with the most.
+    first_job = next(
+        (
+            summary.disagreement_example_job
+            for summary in examples
+            if summary.disagreement_example_job is not None
+        ),
+        None,
+    )
     return FindingData(
         code="retention.reported_disagreement_below_threshold",
         severity="info",
@@ -182,6 +191,8 @@ def _below_threshold_finding(
             "min_jobs": settings.disagreement_min_jobs,
             "min_percent": settings.disagreement_min_percent,
             "copies_url": reverse("retention:copy-list") + f"?commcell={commcell.pk}",
+            "example_job_id": first_job.job_id if first_job else None,
+            "example_job_url": _job_url(first_job),
             "examples": [_below_threshold_example(summary) for summary in examples],
         },
     )
@@ -206,7 +217,7 @@ def compared_job_count(summary: CopyRetentionSummary | ChainCadence) -> int:
     """Return the reported jobs compared with the computed dates.
 
     Jobs the CommServe keeps by extended retention are reported but not compared,
-    because the SQL analysis does not model extended retention.
+    because the SQL analysis takes their date from the CommServe.
     """
     return summary.reported_job_count - summary.extended_retention_job_count
 

@@ -206,6 +206,9 @@ def test_copy_below_threshold_counted_on_commcell(estate):
     (example,) = finding.evidence["examples"]
     assert example["compared_jobs"] == 40
     assert example["example_job_url"] == f"/jobs/{jobs[0].pk}/"
+    # The finding pages link the first example job.
+    assert finding.evidence["example_job_url"] == f"/jobs/{jobs[0].pk}/"
+    assert finding.evidence["example_job_id"] == jobs[0].job_id
 
 
 def test_below_threshold_finding_resolves_once_reported(estate):
