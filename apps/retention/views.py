@@ -27,7 +27,7 @@ from .analysis import (
     delay_percent,
     open_cycle_sentence,
 )
-from .assumptions import settings_for
+from .assumptions import engine_settings, settings_for
 from .backup_success import blocked_plans, success_rows, with_blocked_chains
 from .filters import (
     COPY_SORTS,
@@ -327,6 +327,8 @@ class PlanDetailView(ViewerRequiredMixin, View):
             "finding_limit": FINDING_LIMIT,
             "waiting": waiting_jobs(plan, timezone.now(), page),
             "settings_in_use": settings_in_use(plan.commcell, timezone.now()),
+            # Dates of the waiting jobs read in CommServe time, as on the job page.
+            "engine": engine_settings(settings_for(plan.commcell), plan.commcell),
         }
         return render(request, "retention/plan_detail.html", context)
 

@@ -315,3 +315,17 @@ def test_plan_detail_pages_waiting_jobs(viewer_client, estate, at_now):
     waiting = response.context["waiting"]
     assert waiting.number == waiting.num_pages
     assert waiting.rows
+
+
+def test_plan_detail_dates_in_commserve_time(viewer_client, estate, at_now):
+    plan = estate["weekly"]
+    RetentionSettings.objects.create(
+        commcell=plan.commcell, time_zone="America/New_York"
+    )
+
+    response = viewer_client.get(reverse("retention:plan-detail", args=[plan.pk]))
+
+    table = response.content.decode().split('id="waiting-jobs"', 1)[1]
+    # New York is UTC-05:00 in winter and UTC-04:00 in summer.
+    assert "UTC-0" in table
+    assert "UTC</td>" not in table
