@@ -1,13 +1,8 @@
 """Storage pool of a copy: its ranking, its SQL on SQLite, and id filter limits."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
-from django.conf import settings
 from django.utils import timezone
 
 from tests.api.helpers import get_json
@@ -17,6 +12,7 @@ from tests.factories import (
     StoragePolicyCopyFactory,
     StoragePoolFactory,
 )
+from tests.sqlite_project import SqliteProject
 
 pytestmark = pytest.mark.django_db
 
@@ -106,31 +102,10 @@ def test_largest_id_filter_accepted(viewer_client):
 
 
 def test_copies_endpoint_on_sqlite(tmp_path: Path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cvanalytics.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SECRET_KEY": "sqlite-test-only",
-        "DJANGO_DEBUG": "false",
-        "CVANALYTICS_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-    }
-    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+    project = SqliteProject(tmp_path / "db.sqlite3")
 
-    migrate = subprocess.run(
-        [*manage, "migrate", "--verbosity", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    shell = subprocess.run(
-        [*manage, "shell", "--no-imports", "-c", SQLITE_SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=settings.BASE_DIR,
-    )
+    migrate = project.migrate()
+    shell = project.shell(SQLITE_SCRIPT)
 
     lines = dict(line.split(" ", 1) for line in shell.stdout.splitlines())
     assert migrate.returncode == 0, migrate.stderr

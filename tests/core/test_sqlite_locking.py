@@ -1,13 +1,9 @@
 """SQLite transactions wait for another writer instead of failing at once."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-from django.conf import settings
+from tests.sqlite_project import SqliteProject
 
 # Runs inside `manage.py shell` on a SQLite file. One thread writes in a transaction.
 # Meanwhile a second thread starts a transaction that reads, then writes. A deferred
@@ -58,25 +54,9 @@ print(json.dumps(result))
 
 
 def test_reading_transaction_waits_for_writer(tmp_path: Path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cvanalytics.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SECRET_KEY": "sqlite-test-only",
-        "DJANGO_DEBUG": "false",
-        "CVANALYTICS_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-    }
-    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+    project = SqliteProject(tmp_path / "db.sqlite3")
 
-    shell = subprocess.run(
-        [*manage, "shell", "--no-imports", "-c", SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=settings.BASE_DIR,
-        timeout=60,
-    )
+    shell = project.shell(SCRIPT, timeout=60)
 
     assert shell.returncode == 0, shell.stderr
     assert json.loads(shell.stdout.strip().splitlines()[-1]) == {"rows": 2}

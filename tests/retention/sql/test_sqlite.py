@@ -1,15 +1,10 @@
 """The portable SQL gives the same results on SQLite as on PostgreSQL."""
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
-from django.conf import settings
 
 from tests.factories import CommCellFactory
 from tests.retention.sql.scenarios import (
@@ -20,6 +15,7 @@ from tests.retention.sql.scenarios import (
     mixed_results,
     new_york_settings,
 )
+from tests.sqlite_project import SqliteProject
 
 pytestmark = pytest.mark.django_db
 
@@ -42,32 +38,11 @@ MIN_SQLITE = (3, 28, 0)
 
 
 def run_on_sqlite(tmp_path: Path) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cvanalytics.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SECRET_KEY": "sqlite-test-only",
-        "DJANGO_DEBUG": "false",
-        "CVANALYTICS_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-    }
-    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-    migrate = subprocess.run(
-        [*manage, "migrate", "--verbosity", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    project = SqliteProject(tmp_path / "db.sqlite3")
+    migrate = project.migrate()
     assert migrate.returncode == 0, migrate.stderr
 
-    shell = subprocess.run(
-        [*manage, "shell", "--no-imports", "-c", SQLITE_SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=settings.BASE_DIR,
-    )
+    shell = project.shell(SQLITE_SCRIPT)
     assert shell.returncode == 0, shell.stderr
     return json.loads(shell.stdout.strip().splitlines()[-1])
 
