@@ -225,8 +225,10 @@ def job_eligibility(
         commcell=commcell_id is not None, storage_policy=storage_policy_id is not None
     )
 
-    in_transaction = transaction.atomic() if dialect.stream_in_transaction else None
-    with in_transaction or nullcontext(), _runs_table(runs, dialect) as runs_table:
+    stream_transaction = (
+        transaction.atomic() if dialect.stream_in_transaction else nullcontext()
+    )
+    with stream_transaction, _runs_table(runs, dialect) as runs_table:
         sql = queries.job_select(
             dialect,
             scope,
@@ -354,7 +356,7 @@ def _drop_table(name: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
     except DatabaseError as error:
-        # After a failed statement PostgreSQL refuses every statement until the
+        # After a failed statement PostgreSQL rejects every statement until the
         # rollback, and the rollback removes the table.
         logger.info("Temporary table %s is left to the rollback: %s", name, error)
 

@@ -41,9 +41,9 @@ POSTGRESQL = Dialect(
     # in memory, an estimate. Larger scopes spill to temporary files, about 100 MB
     # at one million jobs. Just-in-time compilation of the analysis's expressions
     # took 3.5 s of a 10.7 s refresh of one million jobs (planner cost about
-    # 525,000). It saved 7 s of 67 s at ten million (cost about 5,700,000). So it
-    # starts at a cost of 2,500,000, about four million jobs. SET LOCAL ends with
-    # the transaction.
+    # 525,000). It saved about 7 s of 67 s at ten million (cost about 5,700,000).
+    # So it starts at a cost of 2,500,000, about four million jobs. SET LOCAL ends
+    # with the transaction.
     session_setup=(
         "SET LOCAL work_mem = '64MB'",
         "SET LOCAL jit_above_cost = 2500000",

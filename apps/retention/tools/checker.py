@@ -29,7 +29,8 @@ from apps.retention.engine.whatif import format_days
 from .intent import Intent, classify_intent
 from .optimizer import describe_retention, extended_rules_keep_longer
 
-# How a checker user supplies the full interval that a days and cycles rule needs.
+# Hint that tells a checker user how to supply the full interval of a days and
+# cycles rule.
 INTERVAL_HINT = (
     "type the full interval, or pick a plan with at least two fulls per chain"
 )

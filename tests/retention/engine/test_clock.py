@@ -37,7 +37,7 @@ def test_zone_run_follows_dst(moment, expected):
     assert run.hour == 12
 
 
-def test_run_in_skipped_hour_is_compared_as_instant():
+def test_skipped_hour_run_compared_as_instant():
     # 02:30 does not exist in Berlin on 2027-03-28; it reads as 02:30 winter time,
     # 01:30 UTC, which is still ahead of a moment at 01:20 UTC.
     settings = EngineSettings(

@@ -18,7 +18,7 @@ def ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def test_runs_move_an_hour_in_utc_at_the_switch_to_summer_time():
+def test_runs_shift_at_summer_time():
     runs = aging_runs(
         "America/New_York", time(3, 30), date(2026, 3, 7), date(2026, 3, 9)
     )
@@ -33,7 +33,7 @@ def test_runs_move_an_hour_in_utc_at_the_switch_to_summer_time():
     assert runs.min_offset_ms == -5 * 3_600_000
 
 
-def test_zone_without_daylight_saving_time_needs_no_table():
+def test_fixed_zone_needs_no_table():
     runs = aging_runs(
         "America/Bogota", time(12, 0), date(2026, 1, 1), date(2026, 12, 31)
     )
@@ -42,7 +42,7 @@ def test_zone_without_daylight_saving_time_needs_no_table():
     assert runs.offsets_ms == {-5 * 3_600_000}
 
 
-def test_last_run_at_or_before_a_moment():
+def test_last_run_at_or_before():
     runs = aging_runs(
         "Europe/Berlin", time(12, 0), date(2026, 3, 28), date(2026, 3, 31)
     )
@@ -55,7 +55,7 @@ def test_last_run_at_or_before_a_moment():
     assert runs.last_run_ms(ms(datetime(2026, 5, 1, tzinfo=UTC))) is None
 
 
-def test_date_range_covers_the_longest_retention_within_a_cap():
+def test_date_range_capped():
     first = datetime(2025, 6, 1, 23, 0, tzinfo=UTC)
     now = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -67,7 +67,7 @@ def test_date_range_covers_the_longest_retention_within_a_cap():
 
 
 @pytest.mark.django_db
-def test_two_streams_open_at_once_each_have_their_runs():
+def test_concurrent_streams_separate_tables():
     commcell = build_mixed()
     settings = new_york_settings(commcell)
     policies = sorted(
@@ -97,7 +97,7 @@ def test_two_streams_open_at_once_each_have_their_runs():
     assert [one for one, _ in pairs] == alone[: len(pairs)]
 
 
-def test_run_in_skipped_hour_matches_the_engine():
+def test_skipped_hour_run_matches_engine():
     # 02:30 does not exist in Berlin on 2027-03-28; both read it as winter time.
     runs = aging_runs(
         "Europe/Berlin", time(2, 30), date(2027, 3, 28), date(2027, 3, 28)

@@ -83,7 +83,7 @@ def test_extended_retention_not_compared(held):
     assert basic.disagrees
 
 
-def test_extended_retention_keeps_the_job_until_the_commserve_date(held):
+def test_extended_retention_uses_commserve_date(held):
     extended = rows_of(held, "open")[0]
 
     # The basic rules let it go at day 9; the CommServe keeps it to day 69.
@@ -91,7 +91,7 @@ def test_extended_retention_keeps_the_job_until_the_commserve_date(held):
     assert extended.retain_until == day(69, hour=12)
 
 
-def test_extended_retention_not_counted_eligible(held):
+def test_extended_retention_not_eligible(held):
     reasons = [row.reason for row in rows_of(held, "open")]
     # Every job the basic rules let go, less the one extended retention keeps.
     basic_eligible = reasons.count("eligible") + reasons.count("extended_retention")
