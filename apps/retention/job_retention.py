@@ -639,8 +639,9 @@ def _primary_listing(
         if ended_shortly_before(job, context.read_at)
     )
     undecided = frozenset(not_aged) - listed_late
+    # First evaluation: only the missing jobs the job table marks aged count as aged.
     result = _evaluate_chain(
-        context, jobs, rows, retention, pending, missing - listed_late - undecided
+        context, jobs, rows, retention, pending, missing - frozenset(not_aged)
     )
 
     kept_at_read = frozenset(
